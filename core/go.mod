@@ -1,0 +1,3 @@
+module github.com/probekit/probekit/core
+
+go 1.25

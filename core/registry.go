@@ -1,0 +1,293 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures a Registry. The zero value of every field means its
+// documented default; New rejects bad values with an error naming the field.
+type Options struct {
+	// Service, Version and Instance identify the process in every report.
+	// Instance defaults to the host name (the pod name under Kubernetes).
+	Service, Version, Instance string
+
+	// Logger receives one line per transition (check status change,
+	// lifecycle state change), never one per probe. Default: slog.Default().
+	Logger *slog.Logger
+
+	// Observers are called with every result and transition, in addition
+	// to the logger.
+	Observers []Observer
+
+	// DefaultTimeout is the timeout of checks that set none. Default: 800ms.
+	DefaultTimeout time.Duration
+
+	// DegradedUnavailable makes a degraded report answer 503 instead of 200,
+	// taking the pod out of rotation while an optional part is down.
+	DegradedUnavailable bool
+
+	// ExposeErrors shows raw check error text in responses. Off by default,
+	// because errors may hold DSNs, host names or tokens; the default shows
+	// only a classified reason such as "timeout" or "connection refused".
+	ExposeErrors bool
+
+	// PropagationDelay is how long Shutdown keeps serving, with readiness
+	// already failing, so that endpoints controllers and load balancers stop
+	// sending traffic before the listener closes. Default: 5s.
+	PropagationDelay time.Duration
+
+	// DrainTimeout bounds the wait for in-flight requests after the listener
+	// closes. Default: 20s (5s + 20s + HookTimeout fits the kubelet's default
+	// 30s terminationGracePeriodSeconds).
+	DrainTimeout time.Duration
+
+	// HookTimeout bounds the shutdown hooks, all together, after draining.
+	// Default: 5s.
+	HookTimeout time.Duration
+}
+
+const (
+	defaultPropagationDelay = 5 * time.Second
+	defaultDrainTimeout     = 20 * time.Second
+	defaultHookTimeout      = 5 * time.Second
+)
+
+func (o Options) normalize() (Options, error) {
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{
+		{"DefaultTimeout", o.DefaultTimeout},
+		{"PropagationDelay", o.PropagationDelay},
+		{"DrainTimeout", o.DrainTimeout},
+		{"HookTimeout", o.HookTimeout},
+	} {
+		if d.v < 0 {
+			return o, fmt.Errorf("core: Options.%s is negative (%v)", d.field, d.v)
+		}
+	}
+	for i, ob := range o.Observers {
+		if ob == nil {
+			return o, fmt.Errorf("core: Options.Observers[%d] is nil", i)
+		}
+	}
+	if o.DefaultTimeout == 0 {
+		o.DefaultTimeout = DefaultTimeout
+	}
+	if o.PropagationDelay == 0 {
+		o.PropagationDelay = defaultPropagationDelay
+	}
+	if o.DrainTimeout == 0 {
+		o.DrainTimeout = defaultDrainTimeout
+	}
+	if o.HookTimeout == 0 {
+		o.HookTimeout = defaultHookTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Instance == "" {
+		o.Instance, _ = os.Hostname()
+	}
+	return o, nil
+}
+
+// Registry holds a service's checks, evaluates them for each probe kind,
+// tracks in-flight requests and runs the shutdown sequence. It is safe for
+// concurrent use. Create it with New; start background checks with Start and
+// stop them with Close.
+type Registry struct {
+	opts      Options
+	observers []Observer // slog observer first, then Options.Observers
+	now       func() time.Time
+
+	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks
+	checks   map[string]*checkState
+	sorted   []*checkState // by name, for stable output
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
+	closed   bool
+	hooks    []hook
+
+	loops sync.WaitGroup // background schedulers, one per background check
+	calls sync.WaitGroup // check function calls (runner goroutines)
+
+	// gen changes whenever anything a report shows changes; pre-rendered
+	// responses are valid while their gen matches.
+	gen   atomic.Uint64
+	cache responseCache
+
+	state    atomic.Int32 // State
+	inFlight InFlight
+	prefixes atomic.Pointer[[]string] // extra probe mount points, see MountedAt
+}
+
+// New returns a Registry configured by opts, or an error naming the first bad
+// option.
+func New(opts Options) (*Registry, error) {
+	o, err := opts.normalize()
+	if err != nil {
+		return nil, err
+	}
+	r := &Registry{
+		opts:   o,
+		now:    time.Now,
+		checks: make(map[string]*checkState),
+	}
+	r.observers = append([]Observer{NewSlogObserver(o.Logger)}, o.Observers...)
+	r.state.Store(int32(StateStarting))
+	return r, nil
+}
+
+// Register adds a check. It returns an error, and changes nothing, for an
+// empty or duplicate name, a nil function, negative durations or thresholds.
+// A background check registered after Start is scheduled at once.
+func (r *Registry) Register(c Check) error {
+	c, err := c.normalize(r.opts.DefaultTimeout)
+	if err != nil {
+		return err
+	}
+	s := newCheckState(c, r)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return fmt.Errorf("core: register %q: %w", c.Name, ErrClosed)
+	}
+	if _, dup := r.checks[c.Name]; dup {
+		return fmt.Errorf("core: register %q: %w", c.Name, ErrDuplicateCheck)
+	}
+	r.checks[c.Name] = s
+	i, _ := slices.BinarySearchFunc(r.sorted, c.Name, func(s *checkState, name string) int {
+		return strings.Compare(s.check.Name, name)
+	})
+	r.sorted = slices.Insert(slices.Clone(r.sorted), i, s)
+	if c.Interval > 0 && r.bgCtx != nil {
+		r.startLoop(s)
+	}
+	r.gen.Add(1)
+	return nil
+}
+
+// Errors returned by the Registry; test with errors.Is.
+var (
+	// ErrDuplicateCheck: a check with that name is already registered.
+	ErrDuplicateCheck = errors.New("duplicate check name")
+	// ErrClosed: the registry has been closed.
+	ErrClosed = errors.New("registry closed")
+	// ErrAlreadyStarted: Start was called twice.
+	ErrAlreadyStarted = errors.New("registry already started")
+)
+
+// Start runs the background checks (those with Interval > 0), each on its own
+// scheduler goroutine owned by the registry, until ctx is cancelled or Close
+// is called. It returns at once.
+func (r *Registry) Start(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.closed:
+		return ErrClosed
+	case r.bgCtx != nil:
+		return ErrAlreadyStarted
+	}
+	r.bgCtx, r.bgCancel = context.WithCancel(ctx)
+	for _, s := range r.sorted {
+		if s.check.Interval > 0 {
+			r.startLoop(s)
+		}
+	}
+	return nil
+}
+
+// startLoop starts the scheduler of one background check. r.mu is held.
+func (r *Registry) startLoop(s *checkState) {
+	r.loops.Add(1)
+	go func() {
+		defer r.loops.Done()
+		s.schedule(r.bgCtx)
+	}()
+}
+
+// Close stops the background schedulers and waits for them, and for check
+// calls still running, to return. A check that ignores its context cannot be
+// stopped: Close waits for such calls no longer than the longest check
+// timeout, then returns an error naming them. Close is idempotent.
+func (r *Registry) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	if r.bgCancel != nil {
+		r.bgCancel()
+	}
+	var longest time.Duration
+	for _, s := range r.sorted {
+		longest = max(longest, s.check.Timeout)
+	}
+	r.mu.Unlock()
+
+	r.loops.Wait()
+	done := make(chan struct{})
+	go func() { r.calls.Wait(); close(done) }()
+	t := time.NewTimer(longest)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+	}
+	var stuck []string
+	for _, s := range r.snapshotChecks() {
+		if s.isRunning() {
+			stuck = append(stuck, s.check.Name)
+		}
+	}
+	return fmt.Errorf("core: close: checks still running after their timeout: %s", strings.Join(stuck, ", "))
+}
+
+func (r *Registry) snapshotChecks() []*checkState {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.sorted
+}
+
+// lookup returns the named check, or nil.
+func (r *Registry) lookup(name string) *checkState {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.checks[name]
+}
+
+// Notify passes a transition to the logger and every observer. Components
+// outside core, such as circuit breakers, use it so that all state changes of
+// a service are reported in one place.
+func (r *Registry) Notify(t Transition) {
+	if t.Time.IsZero() {
+		t.Time = r.now()
+	}
+	for _, o := range r.observers {
+		o.ObserveTransition(t)
+	}
+}
+
+func (r *Registry) observeResult(res Result) {
+	for _, o := range r.observers {
+		o.ObserveResult(res)
+	}
+}
+
+// Service returns the Options.Service, Version and Instance values.
+func (r *Registry) Service() (service, version, instance string) {
+	return r.opts.Service, r.opts.Version, r.opts.Instance
+}

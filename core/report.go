@@ -1,0 +1,327 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Report is the outcome of evaluating one probe kind.
+type Report struct {
+	// Kind is the probe that was evaluated.
+	Kind Kind
+	// Status aggregates the checks: unavailable if any critical check is
+	// unavailable, else degraded if any check is not ok, else ok.
+	Status Status
+	// Message explains a non-ok status: "starting", "shutting down", or the
+	// names of the failing checks.
+	Message string
+	// Time is when the report was made. A report served from the
+	// pre-rendered fast path carries the time of the last change.
+	Time time.Time
+	// Checks holds one result per evaluated check, sorted by name.
+	Checks []Result
+}
+
+// ErrUnknownCheck is wrapped by errors about a check name that is not
+// registered for the probe kind in question.
+var ErrUnknownCheck = errors.New("unknown check")
+
+// Evaluate runs the checks of one kind (concurrently, each within its own
+// timeout; background checks contribute their latest result) and returns
+// the aggregate report. Checks named in exclude are skipped; a name that is
+// not a check of that kind is an error wrapping ErrUnknownCheck.
+//
+// Readiness during shutdown is unavailable with the message "shutting down",
+// without running checks. Readiness and startup while starting are
+// unavailable with the message "starting" until every startup check passes.
+func (r *Registry) Evaluate(ctx context.Context, kind Kind, exclude ...string) (Report, error) {
+	if kind != Liveness && kind != Readiness && kind != Startup {
+		return Report{}, fmt.Errorf("core: evaluate: kind must be one of Liveness, Readiness, Startup, got %v", kind)
+	}
+	for _, name := range exclude {
+		if s := r.lookup(name); s == nil || s.check.Kinds&kind == 0 {
+			return Report{}, fmt.Errorf("core: exclude %q: %w for %s", name, ErrUnknownCheck, kind)
+		}
+	}
+	return r.evaluate(ctx, kind, exclude), nil
+}
+
+func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Report {
+	state := r.State()
+	if kind == Readiness && state >= StateDraining {
+		return Report{Kind: kind, Status: StatusUnavailable, Message: "shutting down", Time: r.now()}
+	}
+	if state == StateStarting && kind != Liveness {
+		rep := r.evaluateChecks(ctx, Startup, exclude)
+		if rep.Status == StatusUnavailable {
+			rep.Kind, rep.Message = kind, "starting"
+			return rep
+		}
+		r.transition(StateStarting, StateReady, "startup checks passed")
+		if kind == Startup {
+			return rep
+		}
+	}
+	return r.evaluateChecks(ctx, kind, exclude)
+}
+
+// evaluateChecks starts every synchronous check first and only then waits,
+// so the checks run concurrently and the report takes as long as the
+// slowest check, not the sum.
+func (r *Registry) evaluateChecks(ctx context.Context, kind Kind, exclude []string) Report {
+	all := r.snapshotChecks()
+	states := make([]*checkState, 0, len(all))
+	for _, s := range all {
+		if s.check.Kinds&kind != 0 && !contains(exclude, s.check.Name) {
+			states = append(states, s)
+		}
+	}
+	results := make([]Result, len(states))
+	runs := make([]*run, len(states))
+	for i, s := range states {
+		if s.check.Interval > 0 {
+			results[i] = s.last()
+			continue
+		}
+		runs[i], results[i] = s.begin(ctx, false)
+	}
+	for i, rn := range runs {
+		if rn != nil {
+			results[i] = states[i].wait(ctx, rn)
+		}
+	}
+	return r.aggregate(kind, results)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// aggregate computes the report's status and message from its results.
+func (r *Registry) aggregate(kind Kind, results []Result) Report {
+	rep := Report{Kind: kind, Status: StatusOK, Time: r.now(), Checks: results}
+	var failed, degraded []string
+	for _, res := range results {
+		switch {
+		case res.Status == StatusOK:
+		case res.Critical && res.Status == StatusUnavailable:
+			failed = append(failed, res.Name)
+		default:
+			degraded = append(degraded, res.Name)
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		rep.Status = StatusUnavailable
+		rep.Message = "failed: " + strings.Join(failed, ", ")
+		if len(degraded) > 0 {
+			rep.Message += "; degraded: " + strings.Join(degraded, ", ")
+		}
+	case len(degraded) > 0:
+		rep.Status = StatusDegraded
+		rep.Message = "degraded: " + strings.Join(degraded, ", ")
+	}
+	return rep
+}
+
+// meta is what every rendered report says about the service.
+type meta struct {
+	service, version, instance string
+}
+
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// appendJSON renders rep in probekit's JSON format.
+func appendJSON(b []byte, rep *Report, m meta) []byte {
+	b = append(b, `{"status":`...)
+	b = appendString(b, rep.Status.String())
+	b = append(b, `,"message":`...)
+	b = appendString(b, rep.Message)
+	b = append(b, `,"timestamp":`...)
+	b = appendTime(b, rep.Time)
+	b = append(b, `,"service":`...)
+	b = appendString(b, m.service)
+	b = append(b, `,"version":`...)
+	b = appendString(b, m.version)
+	b = append(b, `,"instance":`...)
+	b = appendString(b, m.instance)
+	b = append(b, `,"checks":{`...)
+	for i := range rep.Checks {
+		c := &rep.Checks[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, c.Name)
+		b = append(b, `:{"status":`...)
+		b = appendString(b, c.Status.String())
+		b = append(b, `,"message":`...)
+		b = appendString(b, c.Message)
+		b = append(b, `,"duration_ms":`...)
+		b = appendMillis(b, c.Duration)
+		b = append(b, `,"last_success":`...)
+		b = appendTime(b, c.LastSuccess)
+		b = append(b, `,"consecutive_failures":`...)
+		b = strconv.AppendInt(b, int64(c.ConsecutiveFailures), 10)
+		b = append(b, `,"critical":`...)
+		b = strconv.AppendBool(b, c.Critical)
+		b = append(b, '}')
+	}
+	return append(b, "}}\n"...)
+}
+
+// appendHealthJSON renders rep in the IETF draft "Health Check Response
+// Format for HTTP APIs" (application/health+json): status pass/warn/fail and
+// checks keyed "{componentName}:{measurementName}", here "name:responseTime".
+func appendHealthJSON(b []byte, rep *Report, m meta) []byte {
+	b = append(b, `{"status":`...)
+	b = appendString(b, rep.Status.healthJSON())
+	if m.version != "" {
+		b = append(b, `,"version":`...)
+		b = appendString(b, m.version)
+	}
+	if m.service != "" {
+		b = append(b, `,"serviceId":`...)
+		b = appendString(b, m.service)
+	}
+	if m.instance != "" {
+		b = append(b, `,"description":`...)
+		b = appendString(b, m.service+" on "+m.instance)
+	}
+	if rep.Message != "" {
+		b = append(b, `,"output":`...)
+		b = appendString(b, rep.Message)
+	}
+	b = append(b, `,"checks":{`...)
+	for i := range rep.Checks {
+		c := &rep.Checks[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, c.Name+":responseTime")
+		b = append(b, `:[{"componentId":`...)
+		b = appendString(b, c.Name)
+		b = append(b, `,"observedValue":`...)
+		b = appendMillis(b, c.Duration)
+		b = append(b, `,"observedUnit":"ms","status":`...)
+		b = appendString(b, c.Status.healthJSON())
+		b = append(b, `,"time":`...)
+		b = appendTime(b, c.Time)
+		if c.Message != "" {
+			b = append(b, `,"output":`...)
+			b = appendString(b, c.Message)
+		}
+		b = append(b, "}]"...)
+	}
+	return append(b, "}}\n"...)
+}
+
+// appendVerbose renders rep in the Kubernetes apiserver's ?verbose text form.
+func appendVerbose(b []byte, rep *Report, name string, passed bool) []byte {
+	if rep.Message == "shutting down" && len(rep.Checks) == 0 {
+		b = append(b, "[-]shutdown failed: shutting down\n"...)
+	}
+	for i := range rep.Checks {
+		c := &rep.Checks[i]
+		if c.Status == StatusOK {
+			b = append(b, "[+]"...)
+			b = append(b, c.Name...)
+			b = append(b, " ok\n"...)
+			continue
+		}
+		b = append(b, "[-]"...)
+		b = append(b, c.Name...)
+		if c.Status == StatusDegraded || !c.Critical {
+			b = append(b, " degraded: "...)
+		} else {
+			b = append(b, " failed: "...)
+		}
+		msg := c.Message
+		if msg == "" || msg == "failed" {
+			msg = "reason withheld"
+		}
+		b = appendLine(b, msg)
+		b = append(b, '\n')
+	}
+	b = append(b, name...)
+	if passed {
+		return append(b, " check passed\n"...)
+	}
+	return append(b, " check failed\n"...)
+}
+
+// appendLine appends s with line breaks replaced, so that one check is
+// always one line of the text form.
+func appendLine(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\n' || c == '\r' {
+			b = append(b, ' ')
+		} else {
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, "null"...)
+	}
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, timeLayout)
+	return append(b, '"')
+}
+
+func appendMillis(b []byte, d time.Duration) []byte {
+	return strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', -1, 64)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, and
+// <, > and & are escaped as encoding/json does, so the output is safe to
+// embed in HTML.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == '<' || c == '>' || c == '&':
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,289 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// checkState is one registered check and what the registry knows about it.
+//
+// Concurrency: at most one call of the check function runs at a time
+// (single-flight). Probes that arrive while a call is running join it
+// (coalescing) and wait for it no longer than its deadline. A call that outlives
+// its deadline is recorded as a timeout and abandoned; until it returns, the
+// function is not called again and every evaluation fails at once.
+type checkState struct {
+	check Check
+	reg   *Registry
+
+	mu      sync.Mutex // guards the fields below
+	running *run       // the call in progress, or nil
+	ran     bool       // a result has been recorded
+	status  Status     // reported status, after thresholds
+	succ    int        // consecutive successes
+	result  Result     // last recorded result
+}
+
+// run is one call of a check function, shared by every evaluation that joins it.
+type run struct {
+	deadline time.Time
+	done     chan struct{} // closed when the function has returned
+	recorded bool          // result holds the run's outcome; guarded by checkState.mu
+	result   Result
+}
+
+func newCheckState(c Check, r *Registry) *checkState {
+	s := &checkState{check: c, reg: r}
+	s.result = Result{
+		Name:     c.Name,
+		Status:   StatusUnavailable,
+		Message:  "not run yet",
+		Critical: !c.Optional,
+	}
+	s.status = StatusUnavailable
+	return s
+}
+
+func (s *checkState) isRunning() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running != nil
+}
+
+// last returns the last recorded result.
+func (s *checkState) last() Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.result
+}
+
+// begin joins the call in progress or starts a new one under parent. A
+// probe's call ignores the cancellation of parent (other probes may share
+// the call; it has its own deadline); a background call stops with parent.
+// If a previous
+// call is stuck past its deadline it records a failure and returns the
+// result directly, with a nil run.
+func (s *checkState) begin(parent context.Context, background bool) (*run, Result) {
+	now := s.reg.now()
+	s.mu.Lock()
+	if r := s.running; r != nil {
+		if now.Before(r.deadline) {
+			s.mu.Unlock()
+			return r, Result{}
+		}
+		res, events := s.recordLocked(errStillRunning, s.check.Timeout, now)
+		s.mu.Unlock()
+		s.emit(res, events)
+		return nil, res
+	}
+	r := &run{deadline: now.Add(s.check.Timeout), done: make(chan struct{})}
+	s.running = r
+	s.mu.Unlock()
+
+	if !background {
+		parent = context.WithoutCancel(parent)
+	}
+	ctx, cancel := context.WithDeadline(parent, r.deadline)
+	s.reg.calls.Add(1)
+	go func() {
+		defer s.reg.calls.Done()
+		defer cancel()
+		start := s.reg.now()
+		err := call(ctx, s.check.Check)
+		end := s.reg.now()
+		elapsed := end.Sub(start)
+		if elapsed > s.check.Timeout {
+			// The function ignored its deadline or returned just after it:
+			// the answer came too late to count as healthy.
+			err = fmt.Errorf("%w after %v", errTimeout, s.check.Timeout)
+			elapsed = s.check.Timeout
+		}
+		s.finish(r, err, elapsed, end)
+	}()
+	return r, Result{}
+}
+
+// call runs f, turning a panic into an error.
+func call(ctx context.Context, f CheckFunc) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = errPanic{v}
+		}
+	}()
+	return f(ctx)
+}
+
+// finish records the outcome of r (unless a waiter already recorded its
+// timeout) and frees the check for the next call.
+func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
+	s.mu.Lock()
+	var res Result
+	var events []Transition
+	recorded := false
+	if !r.recorded {
+		res, events = s.recordLocked(err, d, at)
+		r.recorded, r.result, recorded = true, res, true
+	}
+	if s.running == r {
+		s.running = nil
+	}
+	s.mu.Unlock()
+	close(r.done)
+	if recorded {
+		s.emit(res, events)
+	}
+}
+
+// wait waits for r until its deadline or until ctx ends. At the deadline it
+// records a timeout for the run, once, whoever waits.
+func (s *checkState) wait(ctx context.Context, r *run) Result {
+	select {
+	case <-r.done:
+		return s.runResult(r)
+	default:
+	}
+	t := time.NewTimer(r.deadline.Sub(s.reg.now()))
+	defer t.Stop()
+	select {
+	case <-r.done:
+		return s.runResult(r)
+	case <-t.C:
+		s.mu.Lock()
+		if r.recorded {
+			res := r.result
+			s.mu.Unlock()
+			return res
+		}
+		res, events := s.recordLocked(fmt.Errorf("%w after %v", errTimeout, s.check.Timeout), s.check.Timeout, s.reg.now())
+		r.recorded, r.result = true, res
+		s.mu.Unlock()
+		s.emit(res, events)
+		return res
+	case <-ctx.Done():
+		// The prober went away; the run goes on and records its own result.
+		res := s.last()
+		res.Status, res.Message, res.Err = StatusUnavailable, "canceled", ctx.Err()
+		return res
+	}
+}
+
+func (s *checkState) runResult(r *run) Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return r.result
+}
+
+// evaluate returns a current result for the check: the cached one for a
+// background check, else the outcome of a (possibly shared) call.
+func (s *checkState) evaluate(ctx context.Context) Result {
+	if s.check.Interval > 0 {
+		return s.last()
+	}
+	r, res := s.begin(ctx, false)
+	if r == nil {
+		return res
+	}
+	return s.wait(ctx, r)
+}
+
+// recordLocked applies one outcome to the check's state and thresholds and
+// returns the new result and the transitions it caused. s.mu is held.
+func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Result, []Transition) {
+	c := s.check
+	res := &s.result
+	res.Err, res.Duration, res.Time = err, d, at
+	raw := StatusOK
+	if err != nil {
+		raw = StatusUnavailable
+		var ce *CheckError
+		if errors.As(err, &ce) && ce.Degraded {
+			raw = StatusDegraded
+		}
+		res.ConsecutiveFailures++
+		s.succ = 0
+	} else {
+		res.ConsecutiveFailures = 0
+		res.LastSuccess = at
+		s.succ++
+	}
+
+	prev, was := s.status, s.ran
+	switch {
+	case !s.ran:
+		s.status = raw // the first outcome is reported as it is
+	case raw == StatusOK:
+		if s.succ >= c.SuccessThreshold {
+			s.status = StatusOK
+		}
+	case s.status != StatusOK:
+		s.status = raw // already failing: follow degraded <-> unavailable at once
+	case res.ConsecutiveFailures >= c.FailureThreshold:
+		s.status = raw
+	}
+	s.ran = true
+	res.Status = s.status
+
+	res.Message = ""
+	if err != nil {
+		if s.reg.opts.ExposeErrors {
+			res.Message = err.Error()
+		} else {
+			res.Message = Reason(err)
+		}
+		if s.status == StatusOK {
+			res.Message = fmt.Sprintf("%s (failure %d of %d)", res.Message, res.ConsecutiveFailures, c.FailureThreshold)
+		}
+	} else if s.status != StatusOK {
+		res.Message = fmt.Sprintf("recovering (success %d of %d)", s.succ, c.SuccessThreshold)
+	}
+	s.reg.gen.Add(1)
+
+	var events []Transition
+	if !was || prev != s.status {
+		from := "unknown"
+		if was {
+			from = prev.String()
+		}
+		events = append(events, Transition{
+			Component: "check", Name: c.Name, From: from, To: s.status.String(),
+			Reason: res.Message, Time: at,
+		})
+	}
+	return *res, events
+}
+
+// emit reports a result and its transitions; called without s.mu.
+func (s *checkState) emit(res Result, events []Transition) {
+	s.reg.observeResult(res)
+	for _, e := range events {
+		s.reg.Notify(e)
+	}
+}
+
+// schedule runs a background check every Interval until ctx ends.
+func (s *checkState) schedule(ctx context.Context) {
+	if d := s.check.InitialDelay; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+	tick := time.NewTicker(s.check.Interval)
+	defer tick.Stop()
+	for {
+		if r, _ := s.begin(ctx, true); r != nil {
+			s.wait(ctx, r)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
