@@ -1,0 +1,2 @@
+// Package breaker is part of probekit; see the repository README.
+package breaker

@@ -1,0 +1,7 @@
+module github.com/probekit/probekit/breaker
+
+go 1.25
+
+require github.com/probekit/probekit/core v0.0.0
+
+replace github.com/probekit/probekit/core => ../core

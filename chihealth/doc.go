@@ -1,0 +1,2 @@
+// Package chihealth is part of probekit; see the repository README.
+package chihealth

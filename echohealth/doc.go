@@ -1,0 +1,2 @@
+// Package echohealth is part of probekit; see the repository README.
+package echohealth

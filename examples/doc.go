@@ -1,0 +1,2 @@
+// Package examples is part of probekit; see the repository README.
+package examples

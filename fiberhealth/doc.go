@@ -1,0 +1,2 @@
+// Package fiberhealth is part of probekit; see the repository README.
+package fiberhealth

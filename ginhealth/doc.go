@@ -1,0 +1,2 @@
+// Package ginhealth is part of probekit; see the repository README.
+package ginhealth

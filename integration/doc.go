@@ -1,0 +1,2 @@
+// Package integration is part of probekit; see the repository README.
+package integration
