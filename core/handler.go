@@ -26,18 +26,18 @@ var (
 )
 
 func (h handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	kind, check, ok := matchPath(req.URL.Path)
-	if !ok {
-		http.NotFound(w, req)
-		return
+	var resp ProbeResponse
+	if kind, check, ok := matchPath(req.URL.Path); ok {
+		resp = h.r.Probe(req.Context(), ProbeRequest{
+			Method:   req.Method,
+			Kind:     kind,
+			Check:    check,
+			RawQuery: req.URL.RawQuery,
+			Accept:   req.Header.Get("Accept"),
+		})
+	} else {
+		resp = withBody(ProbeRequest{Method: req.Method}, http.StatusNotFound, contentTypeText, notFound)
 	}
-	resp := h.r.Probe(req.Context(), ProbeRequest{
-		Method:   req.Method,
-		Kind:     kind,
-		Check:    check,
-		RawQuery: req.URL.RawQuery,
-		Accept:   req.Header.Get("Accept"),
-	})
 	hdr := w.Header()
 	hdr["Content-Type"] = hdrValues[resp.ContentType]
 	hdr["Cache-Control"] = hdrNoStore
@@ -50,6 +50,8 @@ func (h handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		_, _ = w.Write(resp.Body)
 	}
 }
+
+var notFound = []byte("404 page not found\n")
 
 // matchPath maps a path to its probe kind and the optional check name
 // (already unescaped by net/url).

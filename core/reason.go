@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 )
 
@@ -112,5 +113,31 @@ func Reason(err error) string {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return "timeout"
 	}
+	// Drivers often flatten their causes into text. Only the fixed phrase
+	// found is returned, never the text around it.
+	msg := strings.ToLower(err.Error())
+	for _, p := range textReasons {
+		if strings.Contains(msg, p.phrase) {
+			return p.reason
+		}
+	}
 	return "failed"
+}
+
+var textReasons = []struct{ phrase, reason string }{
+	{"connection refused", "connection refused"},
+	{"connection reset", "connection reset"},
+	{"broken pipe", "broken pipe"},
+	{"no such host", "no such host"},
+	{"i/o timeout", "timeout"},
+	{"deadline exceeded", "timeout"},
+	{"timed out", "timeout"},
+	{"timeout", "timeout"},
+	{"too many connections", "too many connections"},
+	{"authentication failed", "authentication failed"},
+	{"access denied", "authentication failed"},
+	{"unexpected eof", "connection closed"},
+	{"eof", "connection closed"},
+	{"certificate", "tls certificate error"},
+	{"tls", "tls error"},
 }
