@@ -1,0 +1,127 @@
+package checks
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/probekit/probekit/core"
+)
+
+// bound gives a check call its time budget. A context that already has a
+// deadline (the registry always sets one) is used as it is; otherwise the
+// call is bounded by core.DefaultTimeout, so that a check used on its own
+// can never hang. budget is what "timeout after ..." reasons report.
+func bound(ctx context.Context) (_ context.Context, cancel context.CancelFunc, budget time.Duration) {
+	if dl, ok := ctx.Deadline(); ok {
+		return ctx, func() {}, ceilMillis(time.Until(dl))
+	}
+	ctx, cancel = context.WithTimeout(ctx, core.DefaultTimeout)
+	return ctx, cancel, core.DefaultTimeout
+}
+
+// ceilMillis rounds d up to a whole millisecond: a check that starts a few
+// microseconds after the registry set an 800ms deadline reports "800ms", not
+// "799.987ms".
+func ceilMillis(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
+}
+
+// failure is the error a check returns when talking to the dependency named
+// by label failed with err. The reason, which probe responses show, is label
+// followed by a classification of err; err itself is kept for logs and for
+// Options.ExposeErrors. Callers must make sure that neither label nor err
+// holds a secret: see sanitize.
+func failure(ctx context.Context, label string, budget time.Duration, err error) error {
+	return core.Unhealthy(label+": "+describe(ctx, budget, err), sanitize(err))
+}
+
+// describe classifies err into a short, secret-free phrase. A call whose
+// context expired is a timeout whatever error the I/O layer made of it
+// (a closed connection, a reset): the deadline is the cause.
+func describe(ctx context.Context, budget time.Duration, err error) string {
+	switch ctx.Err() {
+	case context.DeadlineExceeded:
+		return "timeout after " + budget.String()
+	case context.Canceled:
+		return "canceled"
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		return "timeout after " + budget.String()
+	}
+	if s := describeTLS(err); s != "" {
+		return s
+	}
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "no such file or directory"
+	case errors.Is(err, os.ErrPermission):
+		return "permission denied"
+	}
+	return core.Reason(err)
+}
+
+// describeTLS names the TLS failures that operators meet in practice, or
+// returns "".
+func describeTLS(err error) string {
+	var (
+		unknownCA x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verify    *tls.CertificateVerificationError
+		record    tls.RecordHeaderError
+		alert     tls.AlertError
+	)
+	switch {
+	case errors.As(err, &unknownCA):
+		return "tls: certificate signed by unknown authority"
+	case errors.As(err, &hostname):
+		return "tls: certificate is not valid for the host"
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "tls: certificate expired or not yet valid"
+	case errors.As(err, &invalid), errors.As(err, &verify):
+		return "tls: certificate verification failed"
+	case errors.As(err, &record):
+		return "tls: server did not answer with TLS"
+	case errors.As(err, &alert):
+		return "tls: handshake rejected by server"
+	}
+	return ""
+}
+
+// sanitize drops the parts of err that may hold secrets. Today that is the
+// URL of a *url.Error (its query string may carry a token); the operation
+// and the underlying error are kept.
+func sanitize(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &opError{op: ue.Op, err: ue.Err}
+	}
+	return err
+}
+
+// opError is a *url.Error without its URL.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+// quote returns s quoted and cut to at most n bytes, for server replies
+// that end up in errors: a misbehaving server must not be able to fill logs.
+func quote(s string, n int) string {
+	if len(s) > n {
+		return strconv.Quote(s[:n]) + "..."
+	}
+	return strconv.Quote(s)
+}

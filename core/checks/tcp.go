@@ -1,0 +1,62 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/probekit/probekit/core"
+)
+
+// TCPOptions configures [TCP]. The zero value is ready to use.
+type TCPOptions struct {
+	// Name labels the dependency in failure reasons, followed by the
+	// address: "nats 10.0.0.9:4222: connection refused". Default: "tcp".
+	Name string
+}
+
+// TCP returns a check that opens a TCP connection to addr ("host:port") and
+// closes it again. It proves that something accepts connections there, not
+// that it answers: a server that accepts and then hangs passes. Prefer a
+// protocol check ([Redis], [HTTP], [SQL]) where one exists.
+//
+// The connection attempt is bounded by the context's deadline, or by
+// core.DefaultTimeout if it has none. TCP returns an error if addr is not a
+// valid "host:port".
+func TCP(addr string, opts TCPOptions) (core.CheckFunc, error) {
+	if err := validateAddr(addr); err != nil {
+		return nil, fmt.Errorf("checks: TCP: %w", err)
+	}
+	label := labelOr(opts.Name, "tcp") + " " + addr
+	var d net.Dialer
+	return func(ctx context.Context) error {
+		ctx, cancel, budget := bound(ctx)
+		defer cancel()
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return failure(ctx, label, budget, err)
+		}
+		return conn.Close()
+	}, nil
+}
+
+// validateAddr reports whether addr is a dialable "host:port". An empty
+// host is allowed: like net.Dial, it means the local system.
+func validateAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if port == "" {
+		return fmt.Errorf("address %q: missing port", addr)
+	}
+	return nil
+}
+
+// labelOr returns name, or def when name is empty.
+func labelOr(name, def string) string {
+	if name == "" {
+		return def
+	}
+	return name
+}
