@@ -175,7 +175,9 @@ func TestServeGraceful(t *testing.T) {
 	base := "http://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
-	go func() { runErr <- r.Serve(ctx, &http.Server{Handler: r.Drain(mux), ReadHeaderTimeout: time.Second}, ln) }()
+	go func() {
+		runErr <- r.Serve(ctx, &http.Server{Handler: r.Drain(mux), ReadHeaderTimeout: time.Second}, ln)
+	}()
 
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	defer client.CloseIdleConnections()
