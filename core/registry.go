@@ -119,7 +119,7 @@ type Registry struct {
 	hooks    []hook
 
 	loops sync.WaitGroup // background schedulers, one per background check
-	calls sync.WaitGroup // check function calls (runner goroutines)
+	calls callTracker    // check function calls (runner goroutines)
 
 	// gen changes whenever anything a report shows changes; pre-rendered
 	// responses are valid while their gen matches.
@@ -238,14 +238,8 @@ func (r *Registry) Close() error {
 	r.mu.Unlock()
 
 	r.loops.Wait()
-	done := make(chan struct{})
-	go func() { r.calls.Wait(); close(done) }()
-	t := time.NewTimer(longest)
-	defer t.Stop()
-	select {
-	case <-done:
+	if r.calls.wait(longest) {
 		return nil
-	case <-t.C:
 	}
 	var stuck []string
 	for _, s := range r.snapshotChecks() {
@@ -290,4 +284,49 @@ func (r *Registry) observeResult(res Result) {
 // Service returns the Options.Service, Version and Instance values.
 func (r *Registry) Service() (service, version, instance string) {
 	return r.opts.Service, r.opts.Version, r.opts.Instance
+}
+
+// callTracker counts running check calls. Unlike a sync.WaitGroup it allows
+// new calls (a probe after Close) while Close waits.
+type callTracker struct {
+	mu   sync.Mutex
+	n    int
+	idle chan struct{} // closed when n drops to 0; nil when nobody waits
+}
+
+func (c *callTracker) add() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+func (c *callTracker) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n--; c.n == 0 && c.idle != nil {
+		close(c.idle)
+		c.idle = nil
+	}
+}
+
+// wait reports whether no call is running, waiting up to timeout for it.
+func (c *callTracker) wait(timeout time.Duration) bool {
+	c.mu.Lock()
+	if c.n == 0 {
+		c.mu.Unlock()
+		return true
+	}
+	if c.idle == nil {
+		c.idle = make(chan struct{})
+	}
+	idle := c.idle
+	c.mu.Unlock()
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-idle:
+		return true
+	case <-t.C:
+		return false
+	}
 }

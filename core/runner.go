@@ -87,9 +87,9 @@ func (s *checkState) begin(parent context.Context, background bool) (*run, Resul
 		parent = context.WithoutCancel(parent)
 	}
 	ctx, cancel := context.WithDeadline(parent, r.deadline)
-	s.reg.calls.Add(1)
+	s.reg.calls.add()
 	go func() {
-		defer s.reg.calls.Done()
+		defer s.reg.calls.done()
 		defer cancel()
 		start := s.reg.now()
 		err := call(ctx, s.check.Check)

@@ -45,17 +45,17 @@ func failure(ctx context.Context, label string, budget time.Duration, err error)
 }
 
 // describe classifies err into a short, secret-free phrase. A call whose
-// context expired is a timeout whatever error the I/O layer made of it
-// (a closed connection, a reset): the deadline is the cause.
+// deadline has passed is a timeout whatever error the I/O layer made of it
+// (a closed connection, a reset): the deadline is the cause. The deadline is
+// compared with the clock rather than read from ctx.Err, because a
+// connection deadline set to the same instant may fire before the context's
+// own timer has run.
 func describe(ctx context.Context, budget time.Duration, err error) string {
-	switch ctx.Err() {
-	case context.DeadlineExceeded:
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
 		return "timeout after " + budget.String()
-	case context.Canceled:
-		return "canceled"
 	}
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
-		return "timeout after " + budget.String()
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return "canceled"
 	}
 	if s := describeTLS(err); s != "" {
 		return s

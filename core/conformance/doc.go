@@ -1,0 +1,29 @@
+// Package conformance is the behavioural test suite every probekit adapter
+// must pass: the probe contract of core (paths, status codes, bodies, query
+// parameters, methods, headers) and the lifecycle guarantees (zero-drop
+// shutdown, drain timeout, in-flight tracking through panics).
+//
+// An adapter's test supplies a [ServeFunc] that serves a registry through the
+// adapter, and calls [Run]:
+//
+//	func TestConformance(t *testing.T) {
+//		conformance.Run(t, func(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
+//			r := chi.NewRouter()
+//			r.Use(middleware.Recoverer, chihealth.Drain(h))
+//			chihealth.Register(r, h) // under cfg.Prefix when it is set
+//			r.Get("/app/*", appHandler(cfg.App))
+//			return chihealth.Serve(ctx, r, ln, h)
+//		})
+//	}
+//
+// Every probe response is compared byte for byte (status, Content-Type,
+// Cache-Control, X-Content-Type-Options, Allow and body, with timestamps and
+// durations normalised) with what core's own [core.Registry.Handler] answers
+// to the same request on the same registry. [NetHTTP] is core's own net/http
+// integration written as a ServeFunc; running the suite with it checks core
+// itself.
+//
+// The package imports the standard library only. The suite starts servers
+// and goroutines; the calling test package should verify with goleak (or an
+// equivalent) that none outlive the tests.
+package conformance
