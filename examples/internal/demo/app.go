@@ -1,0 +1,121 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/probekit/probekit/core"
+)
+
+// App is the service every example runs, whatever the framework: its
+// configuration, its store and its health registry, checks registered and
+// background checks started.
+type App struct {
+	// Config is the parsed configuration.
+	Config Config
+	// Health is the registry the framework adapter serves and drains with.
+	Health *core.Registry
+	// Store holds the orders.
+	Store *Store
+	// Logger is where the registry and the handlers log.
+	Logger *slog.Logger
+}
+
+// HookTimeout bounds the shutdown hooks (closing the store) after the drain;
+// the Kubernetes grace period must leave room for it.
+const HookTimeout = 5 * time.Second
+
+// New opens the store (migrations start in the background), creates the
+// health registry with the checks of [Checks], registers the store's Close
+// as a shutdown hook and starts the background checks. The service is named
+// "orders-" + name. Close releases everything.
+func New(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*App, error) {
+	st, err := OpenStore(cfg.MigrationDelay)
+	if err != nil {
+		return nil, err
+	}
+	h, err := core.New(core.Options{
+		Service:          "orders-" + name,
+		Version:          "example",
+		Logger:           logger,
+		PropagationDelay: cfg.PropagationDelay,
+		DrainTimeout:     cfg.DrainTimeout,
+		HookTimeout:      HookTimeout,
+	})
+	if err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	for _, c := range Checks(st, cfg) {
+		if err := h.Register(c); err != nil {
+			return nil, errors.Join(err, st.Close())
+		}
+	}
+	// Close the database only after the last in-flight request is done.
+	h.OnShutdown("store", func(context.Context) error { return st.Close() })
+	if err := h.Start(ctx); err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
+	return &App{Config: cfg, Health: h, Store: st, Logger: logger}, nil
+}
+
+// Close stops the background checks and closes the store. It is safe to
+// call after the shutdown sequence has run, and more than once.
+func (a *App) Close() error {
+	return errors.Join(a.Health.Close(), a.Store.Close())
+}
+
+// Main runs the example called name and returns the process exit code. It
+// reads the configuration from args and the environment, builds the App,
+// prints the commands to try on stdout, and calls serve, which must block
+// until the server has shut down. The exit code is 0 after a clean shutdown,
+// 1 after an error (logged on stderr) and 2 for a bad configuration.
+func Main(name string, args []string, serve func(context.Context, *App) error) int {
+	cfg, err := ParseConfig(name, args, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, strings.TrimPrefix(err.Error(), flag.ErrHelp.Error()+"\n"))
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx := context.Background()
+	app, err := New(ctx, name, cfg, logger)
+	if err != nil {
+		logger.Error("start", "err", err)
+		return 1
+	}
+	PrintTry(os.Stdout, name, cfg.Port, os.Getpid())
+	err = serve(ctx, app)
+	if cerr := app.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if err != nil {
+		logger.Error("stopped", "err", err)
+		return 1
+	}
+	logger.Info("stopped cleanly")
+	return 0
+}
+
+// PrintTry writes the curl lines a newcomer can paste to see every probe
+// state, the business routes and a graceful drain.
+func PrintTry(w io.Writer, name string, port, pid int) {
+	fmt.Fprintf(w, `orders-%[1]s listening on :%[2]d (pid %[3]d). Try:
+  curl -i localhost:%[2]d/startupz              # 503 "starting" while migrations run, then 200
+  curl -i localhost:%[2]d/readyz                # 200; "degraded" when no Redis answers
+  curl 'localhost:%[2]d/readyz?verbose'         # one line per check, like the Kubernetes apiserver
+  curl -H 'Accept: application/health+json' localhost:%[2]d/livez
+  curl localhost:%[2]d/orders/1                 # an order from SQLite; /orders/99 is a 404
+  curl 'localhost:%[2]d/slow?ms=8000' & sleep 1; kill -TERM %[3]d
+                                                # readiness 503 at once, the slow request completes, exit 0
+`, name, port, pid)
+}

@@ -1,0 +1,135 @@
+package demo
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Config is what every example reads from its flags and environment. A flag
+// overrides the environment variable, which overrides the default.
+type Config struct {
+	// Port is the TCP port to listen on (-port, PORT). Default: 8080.
+	Port int
+	// PropagationDelay is how long the service keeps serving, with readiness
+	// already failing, after SIGTERM (-propagation-delay, PROPAGATION_DELAY).
+	// Default: 5s.
+	PropagationDelay time.Duration
+	// DrainTimeout bounds the wait for in-flight requests once the listener
+	// is closed (-drain-timeout, DRAIN_TIMEOUT). Default: 20s.
+	DrainTimeout time.Duration
+	// MigrationDelay is how long the simulated schema migrations take, the
+	// startup phase during which /startupz answers 503 (-migration-delay,
+	// MIGRATION_DELAY). Zero is allowed. Default: 2s.
+	MigrationDelay time.Duration
+	// RedisAddr is the host:port of the optional Redis (-redis-addr,
+	// REDIS_ADDR). Default: 127.0.0.1:6379. When nothing answers there the
+	// service is degraded, and stays ready.
+	RedisAddr string
+}
+
+// Defaults of Config; see its fields.
+const (
+	DefaultPort             = 8080
+	DefaultPropagationDelay = 5 * time.Second
+	DefaultDrainTimeout     = 20 * time.Second
+	DefaultMigrationDelay   = 2 * time.Second
+	DefaultRedisAddr        = "127.0.0.1:6379"
+)
+
+// Addr returns the listen address, ":" and the port.
+func (c Config) Addr() string { return ":" + strconv.Itoa(c.Port) }
+
+// setting is one configuration value, read from a flag or from the
+// environment, and parsed and validated by the same function either way.
+type setting struct {
+	flag, env, usage string
+	set              func(string) error
+}
+
+// ParseConfig reads the configuration of the example called name from args
+// (without the program name) and getenv (os.Getenv in a real program). The
+// error names the flag or variable at fault; it wraps flag.ErrHelp for -h.
+func ParseConfig(name string, args []string, getenv func(string) string) (Config, error) {
+	c := Config{
+		Port:             DefaultPort,
+		PropagationDelay: DefaultPropagationDelay,
+		DrainTimeout:     DefaultDrainTimeout,
+		MigrationDelay:   DefaultMigrationDelay,
+		RedisAddr:        DefaultRedisAddr,
+	}
+	settings := []setting{
+		{"port", "PORT", "TCP port to listen on", func(s string) error {
+			p, err := strconv.Atoi(s)
+			if err != nil || p < 1 || p > 65535 {
+				return fmt.Errorf("want an integer in [1, 65535], got %q", s)
+			}
+			c.Port = p
+			return nil
+		}},
+		{"propagation-delay", "PROPAGATION_DELAY", "how long to keep serving, not ready, after SIGTERM", positive(&c.PropagationDelay)},
+		{"drain-timeout", "DRAIN_TIMEOUT", "how long to wait for in-flight requests at shutdown", positive(&c.DrainTimeout)},
+		{"migration-delay", "MIGRATION_DELAY", "how long the simulated migrations take (startup phase)", func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil || d < 0 {
+				return fmt.Errorf("want a duration >= 0 such as 2s, got %q", s)
+			}
+			c.MigrationDelay = d
+			return nil
+		}},
+		{"redis-addr", "REDIS_ADDR", "host:port of the optional Redis", func(s string) error {
+			if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
+				return fmt.Errorf("want host:port, got %q", s)
+			}
+			c.RedisAddr = s
+			return nil
+		}},
+	}
+
+	for _, s := range settings {
+		if v := getenv(s.env); v != "" {
+			if err := s.set(v); err != nil {
+				return Config{}, fmt.Errorf("%s: %w", s.env, err)
+			}
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the caller prints the returned error
+	for _, s := range settings {
+		fs.Func(s.flag, s.usage+" (env "+s.env+")", s.set)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, fmt.Errorf("%w\n%s", err, usage(fs))
+		}
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, nil
+}
+
+// positive returns a setter for a duration that must be > 0.
+func positive(d *time.Duration) func(string) error {
+	return func(s string) error {
+		v, err := time.ParseDuration(s)
+		if err != nil || v <= 0 {
+			return fmt.Errorf("want a positive duration such as 5s, got %q", s)
+		}
+		*d = v
+		return nil
+	}
+}
+
+func usage(fs *flag.FlagSet) string {
+	var b []byte
+	fs.VisitAll(func(f *flag.Flag) {
+		b = fmt.Appendf(b, "  -%s\t%s\n", f.Name, f.Usage)
+	})
+	return string(b)
+}

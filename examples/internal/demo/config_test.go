@@ -1,0 +1,108 @@
+package demo
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	def := Config{
+		Port:             DefaultPort,
+		PropagationDelay: DefaultPropagationDelay,
+		DrainTimeout:     DefaultDrainTimeout,
+		MigrationDelay:   DefaultMigrationDelay,
+		RedisAddr:        DefaultRedisAddr,
+	}
+	with := func(f func(*Config)) Config { c := def; f(&c); return c }
+	tests := []struct {
+		name    string
+		args    []string
+		env     func(string) string
+		want    Config
+		wantErr string // substring; "" means success
+	}{
+		{name: "defaults", env: env(), want: def},
+		{
+			name: "environment",
+			env:  env("PORT", "9090", "PROPAGATION_DELAY", "1s", "DRAIN_TIMEOUT", "3s", "MIGRATION_DELAY", "0s", "REDIS_ADDR", "cache:6380"),
+			want: Config{Port: 9090, PropagationDelay: time.Second, DrainTimeout: 3 * time.Second, MigrationDelay: 0, RedisAddr: "cache:6380"},
+		},
+		{
+			name: "flags override environment",
+			args: []string{"-port", "7070", "-propagation-delay=250ms", "-drain-timeout", "1m"},
+			env:  env("PORT", "9090", "PROPAGATION_DELAY", "1s"),
+			want: with(func(c *Config) { c.Port, c.PropagationDelay, c.DrainTimeout = 7070, 250*time.Millisecond, time.Minute }),
+		},
+		{name: "empty variable means default", env: env("PORT", ""), want: def},
+		{name: "bad PORT", env: env("PORT", "http"), wantErr: `PORT: want an integer in [1, 65535], got "http"`},
+		{name: "PORT out of range", env: env("PORT", "70000"), wantErr: "PORT: want an integer"},
+		{name: "PORT zero", env: env("PORT", "0"), wantErr: "PORT: want an integer"},
+		{name: "bad PROPAGATION_DELAY", env: env("PROPAGATION_DELAY", "5"), wantErr: `PROPAGATION_DELAY: want a positive duration such as 5s, got "5"`},
+		{name: "zero DRAIN_TIMEOUT", env: env("DRAIN_TIMEOUT", "0s"), wantErr: "DRAIN_TIMEOUT: want a positive duration"},
+		{name: "negative MIGRATION_DELAY", env: env("MIGRATION_DELAY", "-1s"), wantErr: "MIGRATION_DELAY: want a duration >= 0"},
+		{name: "bad REDIS_ADDR", env: env("REDIS_ADDR", "localhost"), wantErr: `REDIS_ADDR: want host:port, got "localhost"`},
+		{name: "bad flag value", args: []string{"-port", "x"}, env: env(), wantErr: `invalid value "x" for flag -port: want an integer`},
+		{name: "unknown flag", args: []string{"-verbose"}, env: env(), wantErr: "flag provided but not defined: -verbose"},
+		{name: "stray argument", args: []string{"serve"}, env: env(), wantErr: `unexpected argument "serve"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseConfig("test", tt.args, tt.env)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseConfigHelp(t *testing.T) {
+	t.Parallel()
+	_, err := ParseConfig("test", []string{"-h"}, env())
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	for _, name := range []string{"-port", "-propagation-delay", "-drain-timeout", "-migration-delay", "-redis-addr", "PROPAGATION_DELAY"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("help text does not mention %s:\n%v", name, err)
+		}
+	}
+}
+
+func ExampleParseConfig() {
+	getenv := func(k string) string { return map[string]string{"PROPAGATION_DELAY": "2s"}[k] }
+	cfg, err := ParseConfig("orders", []string{"-port", "9000"}, getenv)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.Addr(), cfg.PropagationDelay, cfg.DrainTimeout)
+
+	_, err = ParseConfig("orders", nil, func(k string) string { return map[string]string{"DRAIN_TIMEOUT": "soon"}[k] })
+	fmt.Println(err)
+	// Output:
+	// :9000 2s 20s
+	// DRAIN_TIMEOUT: want a positive duration such as 5s, got "soon"
+}
