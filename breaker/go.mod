@@ -2,6 +2,10 @@ module github.com/probekit/probekit/breaker
 
 go 1.25
 
-require github.com/probekit/probekit/core v0.0.0
+require (
+	github.com/probekit/probekit/core v0.0.0
+	github.com/sony/gobreaker/v2 v2.4.0
+	go.uber.org/goleak v1.3.0
+)
 
 replace github.com/probekit/probekit/core => ../core

@@ -1,0 +1,277 @@
+package breaker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/probekit/probekit/core"
+	"github.com/sony/gobreaker/v2"
+)
+
+// State is a breaker's state: StateClosed, StateHalfOpen or StateOpen. Its
+// String method returns "closed", "half-open" or "open".
+type State = gobreaker.State
+
+// The breaker states.
+const (
+	// StateClosed: calls go through; failures are counted.
+	StateClosed = gobreaker.StateClosed
+	// StateHalfOpen: after OpenTimeout, up to HalfOpenRequests trial calls
+	// go through to find out whether the dependency is back.
+	StateHalfOpen = gobreaker.StateHalfOpen
+	// StateOpen: calls fail at once with ErrOpen, without calling the
+	// dependency.
+	StateOpen = gobreaker.StateOpen
+)
+
+// Errors returned, wrapped, for calls the breaker rejects without making
+// them; test with errors.Is. They are gobreaker's own, so errors.Is also
+// matches gobreaker.ErrOpenState and gobreaker.ErrTooManyRequests.
+var (
+	// ErrOpen: the breaker is open.
+	ErrOpen = gobreaker.ErrOpenState
+	// ErrTooManyRequests: the breaker is half-open and already has
+	// HalfOpenRequests trial calls in flight.
+	ErrTooManyRequests = gobreaker.ErrTooManyRequests
+)
+
+// Breaker is a circuit breaker for one dependency, with the retry policy of
+// its Do and Call. It is safe for concurrent use and starts no goroutines.
+//
+// Closed, it lets calls through and counts consecutive failures; at
+// FailureThreshold it opens and fails every call at once with ErrOpen. After
+// OpenTimeout it is half-open: HalfOpenRequests trial calls go through, and
+// as many successes close it while one failure opens it again. Like
+// gobreaker's, the change from open to half-open happens lazily, when a
+// call, State or a health check next looks at the breaker.
+type Breaker struct {
+	name      string
+	cb        *gobreaker.CircuitBreaker[struct{}]
+	threshold uint32
+	trials    uint32
+	retry     Retry
+	success   func(error) bool                  // Settings.IsSuccessful, may be nil
+	notify    func(core.Transition)             // Settings.Notify, may be nil
+	jitter    func(time.Duration) time.Duration // full jitter; replaced by tests
+	errOpen   error                             // ErrOpen wrapped with the name, made once
+	errBusy   error                             // ErrTooManyRequests likewise
+
+	// pending is set while log.pending holds transitions not yet delivered,
+	// so that calls check for them with one atomic load.
+	pending atomic.Bool
+
+	// mu guards log. It is taken inside gobreaker's own lock (ReadyToTrip
+	// and OnStateChange run under it), so it must never be held while
+	// calling into cb.
+	mu  sync.Mutex
+	log history
+
+	// notifyMu serializes deliveries, so Notify sees transitions in the
+	// order they happened.
+	notifyMu sync.Mutex
+}
+
+// history is what a breaker remembers to explain its state.
+type history struct {
+	state        State
+	since        time.Time // when state was entered
+	openedAt     time.Time // when it last tripped from closed; zero while closed
+	tripFailures uint32    // the consecutive failures that tripped it
+	failedTrials int       // half-open trials that failed since openedAt
+	lastErr      error     // the latest failure
+	pending      []core.Transition
+}
+
+// New returns a breaker for the dependency called name, configured by s, or
+// an error naming the first bad field of s. The name appears in errors,
+// health messages and transitions.
+func New(name string, s Settings) (*Breaker, error) {
+	if name == "" {
+		return nil, errors.New("breaker: name is empty")
+	}
+	s, err := s.normalize()
+	if err != nil {
+		return nil, fmt.Errorf("breaker %s: %w", name, err)
+	}
+	b := &Breaker{
+		name:      name,
+		threshold: uint32(s.FailureThreshold),
+		trials:    uint32(s.HalfOpenRequests),
+		retry:     s.Retry,
+		success:   s.IsSuccessful,
+		notify:    s.Notify,
+		jitter:    fullJitter,
+		errOpen:   fmt.Errorf("breaker %s: %w", name, ErrOpen),
+		errBusy:   fmt.Errorf("breaker %s: %w", name, ErrTooManyRequests),
+	}
+	b.log.state, b.log.since = StateClosed, time.Now()
+	b.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:          name,
+		MaxRequests:   b.trials,
+		Timeout:       s.OpenTimeout,
+		ReadyToTrip:   b.readyToTrip,
+		OnStateChange: b.onStateChange,
+		IsExcluded:    func(err error) bool { return err == errExcluded },
+	})
+	return b, nil
+}
+
+// Name returns the name given to New.
+func (b *Breaker) Name() string { return b.name }
+
+// State returns the breaker's current state, first moving an open breaker
+// whose OpenTimeout has passed to half-open.
+func (b *Breaker) State() State {
+	s := b.cb.State()
+	b.flush()
+	return s
+}
+
+// The verdicts attempt hands gobreaker in place of the call's real error,
+// which it keeps for the caller: gobreaker then counts nil as a success,
+// errExcluded as neither, and anything else (errFailed, or its own error
+// for a panic) as a failure.
+var (
+	errFailed   = errors.New("breaker: failed")
+	errExcluded = errors.New("breaker: excluded")
+)
+
+// errPanicked is the failure recorded for a call that panicked; its reason
+// is what health messages show.
+var errPanicked = &core.CheckError{Reason: "panic"}
+
+// attempt makes one call of fn through the breaker, without retry. ran
+// reports whether fn was called; when it was not, err is the rejection
+// (ErrOpen or ErrTooManyRequests, wrapped with the name). A panic in fn is
+// counted as a failure and propagates.
+func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (v T, err error, ran bool) {
+	defer b.flush()
+	_, verdict := b.cb.Execute(func() (struct{}, error) {
+		ran = true
+		returned := false
+		defer func() {
+			if !returned {
+				b.recordFailure(errPanicked)
+			}
+		}()
+		v, err = fn(ctx)
+		returned = true
+		return struct{}{}, b.judge(ctx, err)
+	})
+	if !ran {
+		err = b.errOpen
+		if errors.Is(verdict, ErrTooManyRequests) {
+			err = b.errBusy
+		}
+	}
+	return v, err, ran
+}
+
+// judge turns the error of a call into gobreaker's verdict, recording
+// failures so that the state change they may cause can say why.
+func (b *Breaker) judge(ctx context.Context, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case b.success != nil && b.success(err):
+		return nil
+	case errors.Is(err, context.Canceled), errors.Is(ctx.Err(), context.Canceled):
+		return errExcluded
+	}
+	b.recordFailure(err)
+	return errFailed
+}
+
+func (b *Breaker) recordFailure(err error) {
+	b.mu.Lock()
+	b.log.lastErr = err
+	b.mu.Unlock()
+}
+
+// readyToTrip is gobreaker's ReadyToTrip; it runs under gobreaker's lock.
+func (b *Breaker) readyToTrip(c gobreaker.Counts) bool {
+	if c.ConsecutiveFailures < b.threshold {
+		return false
+	}
+	b.mu.Lock()
+	b.log.tripFailures = c.ConsecutiveFailures
+	b.mu.Unlock()
+	return true
+}
+
+// onStateChange is gobreaker's OnStateChange; it runs under gobreaker's
+// lock, so it only records the change. flush delivers it.
+func (b *Breaker) onStateChange(_ string, from, to State) {
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := &b.log
+	h.state, h.since = to, now
+	switch {
+	case to == StateOpen && from == StateClosed:
+		h.openedAt, h.failedTrials = now, 0
+	case to == StateOpen:
+		h.failedTrials++
+	case to == StateClosed:
+		h.openedAt, h.failedTrials, h.tripFailures, h.lastErr = time.Time{}, 0, 0, nil
+	}
+	if b.notify == nil {
+		return
+	}
+	var reason string
+	switch to {
+	case StateOpen:
+		if from == StateClosed {
+			reason = plural(int(h.tripFailures), "consecutive failure") + ": " + core.Reason(h.lastErr)
+		} else {
+			reason = "recovery trial failed: " + core.Reason(h.lastErr)
+		}
+	case StateHalfOpen:
+		reason = "open timeout elapsed, trying recovery"
+	case StateClosed:
+		reason = "recovered"
+	}
+	h.pending = append(h.pending, core.Transition{
+		Component: "breaker", Name: b.name, From: from.String(), To: to.String(),
+		Reason: reason, Time: now,
+	})
+	b.pending.Store(true)
+}
+
+// flush delivers pending transitions to Notify, outside gobreaker's lock.
+func (b *Breaker) flush() {
+	if !b.pending.Load() {
+		return
+	}
+	b.notifyMu.Lock()
+	defer b.notifyMu.Unlock()
+	b.mu.Lock()
+	batch := b.log.pending
+	b.log.pending = nil
+	b.pending.Store(false)
+	b.mu.Unlock()
+	for _, t := range batch {
+		b.notify(t)
+	}
+}
+
+// snapshot returns the breaker's history, without pending transitions,
+// after bringing its state up to date.
+func (b *Breaker) snapshot() history {
+	b.State()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.log
+	h.pending = nil
+	return h
+}
+
+// fullJitter returns a random duration in [0, ceiling].
+func fullJitter(ceiling time.Duration) time.Duration {
+	return rand.N(ceiling + 1)
+}
