@@ -1,0 +1,38 @@
+package echohealth
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/probekit/probekit/core"
+)
+
+// Drain returns middleware that counts each request in h's in-flight counter
+// while the rest of the chain runs (also when it panics), so that shutdown
+// can wait for it, and that sets "Connection: close" while h is draining so
+// keep-alive clients move to other pods. Probe requests are not counted (see
+// [core.Registry.IsProbePath]): a probe must never hold shutdown up.
+//
+// Put it after echo's middleware.Recover, so that a recovered panic is
+// answered after the count was released:
+//
+//	e.Use(middleware.Recover())
+//	e.Use(echohealth.Drain(h))
+//
+// Drain itself takes two atomic operations and allocates nothing; echo builds
+// the chain of e.Use middleware per request, which costs each middleware one
+// small allocation.
+func Drain(h *core.Registry) echo.MiddlewareFunc {
+	in := h.InFlight()
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if h.IsProbePath(c.Request().URL.Path) {
+				return next(c)
+			}
+			in.Enter()
+			defer in.Leave()
+			if h.Draining() {
+				c.Response().Header()[echo.HeaderConnection] = hdrClose
+			}
+			return next(c)
+		}
+	}
+}

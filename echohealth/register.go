@@ -1,0 +1,110 @@
+package echohealth
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/probekit/probekit/core"
+)
+
+// Router is what Register mounts the probe routes on: an *echo.Echo or an
+// *echo.Group.
+type Router interface {
+	Any(path string, handler echo.HandlerFunc, middleware ...echo.MiddlewareFunc) []*echo.Route
+}
+
+// Register mounts the probe endpoints of h on r: /livez, /readyz, /startupz,
+// the aliases /healthz and /ready, and /{endpoint}/:check for each, relative
+// to r's prefix when r is a group. The optional middleware runs before the
+// probe handlers only (an IP allow-list, say).
+//
+// The routes accept every method echo knows, so that a method other than GET
+// or HEAD gets core's 405 with its Allow header rather than echo's. Responses
+// are core's, byte for byte: status, headers and body come from
+// [core.Registry.Probe]. When r has a prefix, Register tells h with
+// [core.Registry.MountedAt], so that Drain leaves the probes out of the
+// in-flight count there too.
+func Register(r Router, h *core.Registry, m ...echo.MiddlewareFunc) {
+	for i, e := range core.Endpoints() {
+		probe := probeHandler(h, e.Kind)
+		routes := r.Any(e.Path, probe, m...)
+		r.Any(e.Path+"/", probe, m...) // core answers it as the whole kind
+		r.Any(e.Path+"/:check", probe, m...)
+		if i == 0 && len(routes) > 0 {
+			// A group's prefix is not exported; the route's full path
+			// holds it.
+			h.MountedAt(strings.TrimSuffix(routes[0].Path, e.Path))
+		}
+	}
+}
+
+// probeHandler answers the probes of one kind. It keeps nothing of the echo
+// context after it returns.
+func probeHandler(h *core.Registry, kind core.Kind) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		check := c.Param("check")
+		if check != "" && req.URL.RawPath != "" {
+			// echo routes on the raw path when it differs from the
+			// default encoding of Path, and its parameters are then
+			// still escaped.
+			var err error
+			if check, err = url.PathUnescape(check); err != nil {
+				return echo.ErrBadRequest
+			}
+		}
+		if strings.Contains(check, "/") {
+			// "/readyz/a%2Fb" is not a probe path for core's handler
+			// either (its unescaped path has one segment too many).
+			return echo.ErrNotFound
+		}
+		resp := h.Probe(req.Context(), core.ProbeRequest{
+			Method:   req.Method,
+			Kind:     kind,
+			Check:    check,
+			RawQuery: req.URL.RawQuery,
+			Accept:   req.Header.Get(echo.HeaderAccept),
+		})
+		w := c.Response()
+		hdr := w.Header()
+		resp.Headers(func(k, v string) { hdr[http.CanonicalHeaderKey(k)] = headerValue(v) })
+		w.WriteHeader(resp.Code)
+		if resp.Body != nil {
+			_, _ = w.Write(resp.Body)
+		}
+		return nil
+	}
+}
+
+// Shared values of the headers probes set: assigning them saves the []string
+// allocation of Header.Set on every probe. net/http never modifies them.
+var (
+	hdrJSON       = []string{"application/json"}
+	hdrHealthJSON = []string{"application/health+json"}
+	hdrText       = []string{"text/plain; charset=utf-8"}
+	hdrNoStore    = []string{"no-store"}
+	hdrNosniff    = []string{"nosniff"}
+	hdrGetHead    = []string{"GET, HEAD"}
+	hdrClose      = []string{"close"}
+)
+
+// headerValue returns v as a header value, shared for the values core uses.
+func headerValue(v string) []string {
+	switch v {
+	case "application/json":
+		return hdrJSON
+	case "application/health+json":
+		return hdrHealthJSON
+	case "text/plain; charset=utf-8":
+		return hdrText
+	case "no-store":
+		return hdrNoStore
+	case "nosniff":
+		return hdrNosniff
+	case "GET, HEAD":
+		return hdrGetHead
+	}
+	return []string{v}
+}

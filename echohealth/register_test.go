@@ -1,0 +1,206 @@
+package echohealth_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"regexp"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/echohealth"
+)
+
+// probeCases are requests under the probe mount point; every one must get
+// the answer core's own handler gives.
+var probeCases = []struct {
+	method, target, accept string
+	failing                bool // use the registry with a failing critical check
+	code                   int
+}{
+	{"GET", "/livez", "", false, 200},
+	{"GET", "/readyz", "", false, 200},
+	{"GET", "/readyz", "", true, 503},
+	{"GET", "/startupz", "", false, 200},
+	{"GET", "/healthz", "", false, 200},
+	{"GET", "/ready", "", true, 503},
+	{"GET", "/readyz/", "", false, 200},
+	{"GET", "/readyz/db", "", false, 200},
+	{"GET", "/readyz/queue", "", true, 503},
+	{"GET", "/livez/db:primary", "", false, 200},
+	{"GET", "/readyz/db%3Aprimary", "", false, 200},
+	{"GET", "/startupz/boot", "", false, 200},
+	{"GET", "/livez/db", "", false, 404},
+	{"GET", "/readyz/nope", "", false, 404},
+	{"GET", "/readyz/no%20such", "", false, 404},
+	{"GET", "/readyz/100%25", "", false, 404},
+	{"GET", "/readyz?verbose", "", false, 200},
+	{"GET", "/readyz?verbose", "", true, 503},
+	{"GET", "/readyz?verbose=false", "", false, 200},
+	{"GET", "/readyz?verbose=maybe", "", false, 400},
+	{"GET", "/readyz?exclude=cache", "", false, 200},
+	{"GET", "/readyz?exclude=queue&verbose", "", true, 200},
+	{"GET", "/readyz?exclude=nope", "", false, 400},
+	{"GET", "/readyz?exclude=%ZZ", "", false, 400},
+	{"GET", "/readyz", "application/health+json", false, 200},
+	{"GET", "/livez/db:primary", "application/health+json", false, 200},
+	{"HEAD", "/readyz", "", false, 200},
+	{"HEAD", "/readyz", "", true, 503},
+	{"HEAD", "/livez/db:primary", "", false, 200},
+	{"POST", "/readyz", "", false, 405},
+	{"DELETE", "/livez/db", "", false, 405},
+	{"OPTIONS", "/healthz", "", false, 405},
+}
+
+// timestamp is the one part of a report that differs between two
+// evaluations of the same results.
+var timestamp = regexp.MustCompile(`"timestamp":"[^"]*"`)
+
+// TestRegisterMatchesCore compares every probe answer, at the root and under
+// a group prefix, with core's net/http handler: status, every header, body.
+func TestRegisterMatchesCore(t *testing.T) {
+	t.Parallel()
+	regs := map[bool]*core.Registry{
+		false: newRegistry(t, core.Options{}, false),
+		true:  newRegistry(t, core.Options{}, true),
+	}
+	for _, prefix := range []string{"", "/internal"} {
+		servers := map[bool][2]http.Handler{}
+		for failing, h := range regs {
+			e := echo.New()
+			if prefix == "" {
+				echohealth.Register(e, h)
+			} else {
+				echohealth.Register(e.Group(prefix), h)
+			}
+			var ref http.Handler = h.Handler()
+			if prefix != "" {
+				ref = http.StripPrefix(prefix, ref)
+			}
+			servers[failing] = [2]http.Handler{e, ref}
+		}
+		for _, tc := range probeCases {
+			t.Run(tc.method+" "+prefix+tc.target, func(t *testing.T) {
+				srv := servers[tc.failing]
+				got := serve(srv[0], tc.method, prefix+tc.target, tc.accept)
+				want := serve(srv[1], tc.method, prefix+tc.target, tc.accept)
+				if got.Code != tc.code || want.Code != tc.code {
+					t.Fatalf("code: echo %d, core %d, want %d", got.Code, want.Code, tc.code)
+				}
+				if !reflect.DeepEqual(got.Header(), want.Header()) {
+					t.Errorf("headers differ:\necho %v\ncore %v", got.Header(), want.Header())
+				}
+				g := timestamp.ReplaceAllString(got.Body.String(), `"timestamp":"T"`)
+				w := timestamp.ReplaceAllString(want.Body.String(), `"timestamp":"T"`)
+				if g != w {
+					t.Errorf("bodies differ:\necho %q\ncore %q", g, w)
+				}
+				if tc.method == http.MethodHead && got.Body.Len() != 0 {
+					t.Errorf("HEAD answered with a body: %q", got.Body)
+				}
+			})
+		}
+	}
+}
+
+func serve(h http.Handler, method, target, accept string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestRegisterNotProbes checks what the probe routes leave alone: paths that
+// are no probe are echo's 404, and an escaped slash in a check name does not
+// make a check path (core's unescaped path has a segment too many).
+func TestRegisterNotProbes(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{}, false)
+	e := echo.New()
+	echohealth.Register(e.Group("/internal"), h)
+	for _, target := range []string{
+		"/readyz",
+		"/internal/readyz/db/extra",
+		"/internal/readyz/a%2Fb",
+		"/internal/livezz",
+	} {
+		if rec := serve(e, "GET", target, ""); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", target, rec.Code)
+		}
+	}
+}
+
+// TestRegisterMountedAt checks that Register tells the registry where the
+// probes are, so that drain middleware recognises them.
+func TestRegisterMountedAt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		prefix string
+		probe  []string
+		not    []string
+	}{
+		{"", []string{"/readyz", "/livez/db"}, []string{"/internal/readyz"}},
+		{"/internal", []string{"/readyz", "/internal/readyz", "/internal/startupz/boot"}, []string{"/api/readyz", "/internal/app"}},
+		{"/a/b", []string{"/a/b/healthz"}, []string{"/a/healthz", "/b/healthz"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.prefix, func(t *testing.T) {
+			t.Parallel()
+			h, err := core.New(core.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := echo.New()
+			if tc.prefix == "" {
+				echohealth.Register(e, h)
+			} else {
+				echohealth.Register(e.Group(tc.prefix), h)
+			}
+			for _, p := range tc.probe {
+				if !h.IsProbePath(p) {
+					t.Errorf("IsProbePath(%q) = false, want true", p)
+				}
+			}
+			for _, p := range tc.not {
+				if h.IsProbePath(p) {
+					t.Errorf("IsProbePath(%q) = true, want false", p)
+				}
+			}
+		})
+	}
+}
+
+// TestRegisterMiddleware checks that the middleware given to Register runs
+// before the probes, and only there.
+func TestRegisterMiddleware(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{}, false)
+	e := echo.New()
+	deny := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Request().Header.Get("X-Allowed") == "" {
+				return echo.ErrForbidden
+			}
+			return next(c)
+		}
+	}
+	echohealth.Register(e, h, deny)
+	e.GET("/app", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+	if rec := serve(e, "GET", "/readyz", ""); rec.Code != http.StatusForbidden {
+		t.Errorf("GET /readyz without X-Allowed = %d, want 403", rec.Code)
+	}
+	req := httptest.NewRequest("GET", "/readyz", nil)
+	req.Header.Set("X-Allowed", "1")
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("GET /readyz with X-Allowed = %d, want 200", rec.Code)
+	}
+	if rec := serve(e, "GET", "/app", ""); rec.Code != http.StatusNoContent {
+		t.Errorf("GET /app = %d, want 204", rec.Code)
+	}
+}
