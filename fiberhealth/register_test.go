@@ -1,0 +1,269 @@
+package fiberhealth_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/fiberhealth"
+)
+
+// probeCases are requests under the probe mount point; every one must get
+// the answer core's own handler gives.
+var probeCases = []struct {
+	method, target, accept string
+	failing                bool // use the registry with a failing critical check
+	code                   int
+}{
+	{"GET", "/livez", "", false, 200},
+	{"GET", "/readyz", "", false, 200},
+	{"GET", "/readyz", "", true, 503},
+	{"GET", "/startupz", "", false, 200},
+	{"GET", "/healthz", "", false, 200},
+	{"GET", "/ready", "", true, 503},
+	{"GET", "/readyz/", "", false, 200},
+	{"GET", "/readyz/db", "", false, 200},
+	{"GET", "/readyz/queue", "", true, 503},
+	{"GET", "/livez/db:primary", "", false, 200},
+	{"GET", "/readyz/db%3Aprimary", "", false, 200},
+	{"GET", "/startupz/boot", "", false, 200},
+	{"GET", "/livez/db", "", false, 404},
+	{"GET", "/readyz/DB", "", false, 404},
+	{"GET", "/readyz/nope", "", false, 404},
+	{"GET", "/readyz/no%20such", "", false, 404},
+	{"GET", "/readyz/100%25", "", false, 404},
+	{"GET", "/readyz?verbose", "", false, 200},
+	{"GET", "/readyz?verbose", "", true, 503},
+	{"GET", "/readyz?verbose=false", "", false, 200},
+	{"GET", "/readyz?verbose=maybe", "", false, 400},
+	{"GET", "/readyz?exclude=cache", "", false, 200},
+	{"GET", "/readyz?exclude=queue&verbose", "", true, 200},
+	{"GET", "/readyz?exclude=nope", "", false, 400},
+	{"GET", "/readyz?exclude=%ZZ", "", false, 400},
+	{"GET", "/readyz", "application/health+json", false, 200},
+	{"GET", "/livez/db:primary", "application/health+json", false, 200},
+	{"HEAD", "/readyz", "", false, 200},
+	{"HEAD", "/readyz", "", true, 503},
+	{"HEAD", "/livez/db:primary", "", false, 200},
+	{"POST", "/readyz", "", false, 405},
+	{"DELETE", "/livez/db", "", false, 405},
+	{"OPTIONS", "/healthz", "", false, 405},
+}
+
+// timestamp is the one part of a report that differs between two
+// evaluations of the same results.
+var timestamp = regexp.MustCompile(`"timestamp":"[^"]*"`)
+
+// fasthttpOnly are headers fasthttp writes itself where net/http's would be
+// written by net/http's server rather than the handler: they are not part
+// of a probe answer.
+var fasthttpOnly = []string{"Date", "Content-Length"}
+
+// TestRegisterMatchesCore compares every probe answer, at the root and under
+// a group prefix, with core's net/http handler: status, every header the
+// handler sets, body.
+func TestRegisterMatchesCore(t *testing.T) {
+	t.Parallel()
+	regs := map[bool]*core.Registry{
+		false: newRegistry(t, core.Options{}, false),
+		true:  newRegistry(t, core.Options{}, true),
+	}
+	configs := map[string]fiber.Config{
+		"default":      {},
+		"unescapepath": {UnescapePath: true},
+		"strict":       {CaseSensitive: true, StrictRouting: true},
+	}
+	for cname, cfg := range configs {
+		for _, prefix := range []string{"", "/internal"} {
+			type pair struct {
+				app *fiber.App
+				ref http.Handler
+			}
+			servers := map[bool]pair{}
+			for failing, h := range regs {
+				app := fiber.New(cfg)
+				if prefix == "" {
+					fiberhealth.Register(app, h)
+				} else {
+					fiberhealth.Register(app.Group(prefix), h)
+				}
+				var ref http.Handler = h.Handler()
+				if prefix != "" {
+					ref = http.StripPrefix(prefix, ref)
+				}
+				servers[failing] = pair{app, ref}
+			}
+			for _, tc := range probeCases {
+				t.Run(cname+" "+tc.method+" "+prefix+tc.target, func(t *testing.T) {
+					srv := servers[tc.failing]
+					code, hdr, body := fiberServe(t, srv.app, tc.method, prefix+tc.target, tc.accept)
+					want := serve(srv.ref, tc.method, prefix+tc.target, tc.accept)
+					if code != tc.code || want.Code != tc.code {
+						t.Fatalf("code: fiber %d, core %d, want %d", code, want.Code, tc.code)
+					}
+					for k := range hdr {
+						if !slices.Contains(fasthttpOnly, k) {
+							continue
+						}
+						delete(hdr, k)
+					}
+					if !equalHeader(hdr, want.Header()) {
+						t.Errorf("headers differ:\nfiber %v\ncore  %v", hdr, want.Header())
+					}
+					g := timestamp.ReplaceAllString(body, `"timestamp":"T"`)
+					w := timestamp.ReplaceAllString(want.Body.String(), `"timestamp":"T"`)
+					if g != w {
+						t.Errorf("bodies differ:\nfiber %q\ncore  %q", g, w)
+					}
+				})
+			}
+		}
+	}
+}
+
+func equalHeader(a, b http.Header) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if !slices.Equal(v, b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// fiberServe runs one request through app in memory (fiber's app.Test).
+func fiberServe(t *testing.T, app *fiber.App, method, target, accept string) (int, http.Header, string) {
+	t.Helper()
+	req := httptest.NewRequest(method, target, nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, target, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+func serve(h http.Handler, method, target, accept string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, nil)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestRegisterNotProbes checks what the probe routes leave alone: paths that
+// are no probe are fiber's 404, and an escaped slash in a check name does
+// not make a check path (core's unescaped path has a segment too many).
+func TestRegisterNotProbes(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{}, false)
+	for _, cfg := range []fiber.Config{{}, {UnescapePath: true}} {
+		app := fiber.New(cfg)
+		fiberhealth.Register(app.Group("/internal"), h)
+		for _, target := range []string{
+			"/readyz",
+			"/internal/readyz/db/extra",
+			"/internal/readyz/a%2Fb",
+			"/internal/livezz",
+		} {
+			if code, _, _ := fiberServe(t, app, "GET", target, ""); code != http.StatusNotFound {
+				t.Errorf("UnescapePath=%v: GET %s = %d, want 404", cfg.UnescapePath, target, code)
+			}
+		}
+	}
+}
+
+// TestRegisterMountedAt checks that Register tells the registry where the
+// probes are, so that drain middleware recognises them.
+func TestRegisterMountedAt(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		register func(app *fiber.App, h *core.Registry)
+		probe    []string
+		not      []string
+	}{
+		{"root", func(app *fiber.App, h *core.Registry) { fiberhealth.Register(app, h) },
+			[]string{"/readyz", "/livez/db"}, []string{"/internal/readyz"}},
+		{"group", func(app *fiber.App, h *core.Registry) { fiberhealth.Register(app.Group("/internal"), h) },
+			[]string{"/readyz", "/internal/readyz", "/internal/startupz/boot"}, []string{"/api/readyz", "/internal/app"}},
+		{"nested group", func(app *fiber.App, h *core.Registry) { fiberhealth.Register(app.Group("/a").Group("/b"), h) },
+			[]string{"/a/b/healthz"}, []string{"/a/healthz", "/b/healthz"}},
+		{"route", func(app *fiber.App, h *core.Registry) {
+			app.Route("/ops", func(r fiber.Router) { fiberhealth.Register(r, h) })
+		}, []string{"/ops/ready"}, []string{"/app/ready"}},
+		{"mounted app", func(app *fiber.App, h *core.Registry) {
+			sub := fiber.New()
+			app.Mount("/sub", sub)
+			fiberhealth.Register(sub, h)
+		}, []string{"/sub/livez"}, []string{"/other/livez"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := core.New(core.Options{Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.register(fiber.New(), h)
+			for _, p := range tc.probe {
+				if !h.IsProbePath(p) {
+					t.Errorf("IsProbePath(%q) = false, want true", p)
+				}
+			}
+			for _, p := range tc.not {
+				if h.IsProbePath(p) {
+					t.Errorf("IsProbePath(%q) = true, want false", p)
+				}
+			}
+		})
+	}
+}
+
+// TestRegisterMiddleware checks that the handlers given to Register run
+// before the probes, and only there.
+func TestRegisterMiddleware(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{}, false)
+	app := fiber.New()
+	deny := func(c *fiber.Ctx) error {
+		if c.Get("X-Allowed") == "" {
+			return fiber.ErrForbidden
+		}
+		return c.Next()
+	}
+	fiberhealth.Register(app, h, deny)
+	app.Get("/app", func(c *fiber.Ctx) error { return c.SendStatus(http.StatusNoContent) })
+	if code, _, _ := fiberServe(t, app, "GET", "/readyz", ""); code != http.StatusForbidden {
+		t.Errorf("GET /readyz without X-Allowed = %d, want 403", code)
+	}
+	req := httptest.NewRequest("GET", "/readyz", nil)
+	req.Header.Set("X-Allowed", "1")
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /readyz with X-Allowed = %d, want 200", resp.StatusCode)
+	}
+	if code, _, _ := fiberServe(t, app, "GET", "/app", ""); code != http.StatusNoContent {
+		t.Errorf("GET /app = %d, want 204", code)
+	}
+}

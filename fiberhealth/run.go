@@ -1,0 +1,50 @@
+package fiberhealth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/probekit/probekit/core"
+)
+
+// Run listens on addr (on the app's Config.Network, "tcp4" by default) and
+// serves app until SIGTERM, SIGINT or the end of ctx, then runs h's shutdown
+// sequence with app.ShutdownWithContext as the graceful stop: readiness
+// fails at once, the propagation delay passes while app still serves, the
+// listener closes, in-flight requests drain, shutdown hooks run. See
+// [core.Registry.Run] for the error: nil after a clean shutdown.
+//
+// Fiber prints its start-up banner unless the app was created with
+// fiber.Config{DisableStartupMessage: true}; with probekit the registry logs
+// the lifecycle with log/slog, so you will usually want to set it. Prefork is
+// not supported (fiber does not prefork on a given listener).
+func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) error {
+	ln, err := net.Listen(app.Config().Network, addr)
+	if err != nil {
+		return fmt.Errorf("fiberhealth: listen: %w", err)
+	}
+	return Serve(ctx, app, ln, h)
+}
+
+// Serve is Run on a listener the caller opened: port 0 in tests, a
+// tls.NewListener for TLS, a socket handed over by systemd. It closes ln.
+// fasthttp takes a listener closed by someone else for a normal stop: Serve
+// then returns nil. One fasthttp goroutine, the worker pool's cleaner,
+// outlives Serve by up to app.Server().MaxIdleWorkerDuration (10s by
+// default) before it notices the stop and exits.
+func Serve(ctx context.Context, app *fiber.App, ln net.Listener, h *core.Registry) error {
+	stop := func(ctx context.Context) error {
+		err := app.ShutdownWithContext(ctx)
+		// fasthttp only closes the listeners its Serve has registered: if
+		// shutdown comes before app.Listener got that far, closing ln here
+		// is what makes it return.
+		if cerr := ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+			err = errors.Join(err, cerr)
+		}
+		return err
+	}
+	return h.Run(ctx, func() error { return app.Listener(ln) }, stop)
+}

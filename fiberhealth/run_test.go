@@ -1,0 +1,211 @@
+package fiberhealth_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/fiberhealth"
+	"go.uber.org/goleak"
+)
+
+// get requests url on a connection of its own and returns the status code
+// and body.
+func get(url string) (int, string, error) {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// TestServeGracefulShutdown runs a server through Serve, cancels its context
+// while a slow request is in flight and checks the sequence: readiness fails
+// at once while the server still serves, the slow request completes, Serve
+// returns nil and the port refuses connections.
+func TestServeGracefulShutdown(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{PropagationDelay: 300 * time.Millisecond, DrainTimeout: 5 * time.Second}, false)
+	release := make(chan struct{})
+	app := newServerApp()
+	app.Use(recover.New())
+	app.Use(fiberhealth.Drain(h))
+	fiberhealth.Register(app, h)
+	app.Get("/app/slow", func(c *fiber.Ctx) error {
+		<-release
+		return c.SendString("done")
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- fiberhealth.Serve(ctx, app, ln, h) }()
+
+	if code, _, err := get(base + "/readyz"); err != nil || code != http.StatusOK {
+		t.Fatalf("GET /readyz before shutdown = %d, %v; want 200", code, err)
+	}
+	type result struct {
+		code int
+		body string
+		err  error
+	}
+	slow := make(chan result, 1)
+	go func() {
+		code, body, err := get(base + "/app/slow")
+		slow <- result{code, body, err}
+	}()
+	waitFor(t, "the slow request to be in flight", func() bool { return h.InFlight().Count() == 1 })
+
+	cancel()
+	waitFor(t, "draining", h.Draining)
+	code, body, err := get(base + "/readyz")
+	if err != nil || code != http.StatusServiceUnavailable || !strings.Contains(body, "shutting down") {
+		t.Errorf("GET /readyz while draining = %d %q, %v; want 503 shutting down", code, body, err)
+	}
+	if code, _, err := get(base + "/livez"); err != nil || code != http.StatusOK {
+		t.Errorf("GET /livez while draining = %d, %v; want 200", code, err)
+	}
+	close(release)
+	if r := <-slow; r.err != nil || r.code != http.StatusOK || r.body != "done" {
+		t.Errorf("slow request = %d %q, %v; want 200 done", r.code, r.body, r.err)
+	}
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return 10s after its context ended")
+	}
+	if h.State() != core.StateStopped {
+		t.Errorf("state = %v, want stopped", h.State())
+	}
+	if _, _, err := get(base + "/livez"); err == nil {
+		t.Error("GET after Serve returned succeeded, want connection refused")
+	}
+}
+
+// TestRun checks Run's own part: it listens on addr, and a listen error is
+// returned wrapped.
+func TestRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		addr    string
+		wantErr bool
+	}{
+		{"cancelled", "127.0.0.1:0", false},
+		{"bad address", "127.0.0.1:-1", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, err := core.New(core.Options{Logger: quiet, PropagationDelay: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			err = fiberhealth.Run(ctx, newServerApp(), tc.addr, h)
+			var opErr *net.OpError
+			switch {
+			case tc.wantErr && !errors.As(err, &opErr):
+				t.Errorf("Run(%q) = %v, want a *net.OpError", tc.addr, err)
+			case !tc.wantErr && err != nil:
+				t.Errorf("Run(%q) = %v, want nil", tc.addr, err)
+			}
+		})
+	}
+}
+
+// TestServeClosedListener checks that Serve returns, rather than waits, when
+// its listener is closed under it. fasthttp takes a closed listener for a
+// normal stop, so the error is nil.
+func TestServeClosedListener(t *testing.T) {
+	t.Parallel()
+	h, err := core.New(core.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = ln.Close()
+	if err := fiberhealth.Serve(context.Background(), newServerApp(), ln, h); err != nil {
+		t.Errorf("Serve on a closed listener = %v, want nil", err)
+	}
+	if h.State() != core.StateStopped {
+		t.Errorf("state = %v, want stopped", h.State())
+	}
+}
+
+// TestServeLeavesNoGoroutines checks that nothing Serve started outlives it,
+// fasthttp's worker pool cleaner included, once MaxIdleWorkerDuration has
+// passed. It is not parallel, so that the goroutines it sees are its own.
+func TestServeLeavesNoGoroutines(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	h, err := core.New(core.Options{Logger: quiet, PropagationDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newServerApp()
+	app.Use(fiberhealth.Drain(h))
+	fiberhealth.Register(app, h)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- fiberhealth.Serve(ctx, app, ln, h) }()
+	// A keep-alive connection left idle: shutdown must close it.
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + ln.Addr().String() + "/livez")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	cancel()
+	if err := <-served; err != nil {
+		t.Errorf("Serve = %v, want nil", err)
+	}
+	client.CloseIdleConnections()
+	goleak.VerifyNone(t, before, fasthttpOwned[0])
+}
+
+// newServerApp returns an app to serve on a listener. fasthttp's worker pool
+// cleaner notices that Serve returned only after MaxIdleWorkerDuration (10s
+// by default); a short one lets goleak see it exit.
+func newServerApp() *fiber.App {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Server().MaxIdleWorkerDuration = 50 * time.Millisecond
+	return app
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after 5s waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
