@@ -93,7 +93,7 @@ func Main(name string, args []string, serve func(context.Context, *App) error) i
 		logger.Error("start", "err", err)
 		return 1
 	}
-	PrintTry(os.Stdout, name, cfg.Port, os.Getpid())
+	PrintTry(os.Stdout, name, cfg, os.Getpid())
 	err = serve(ctx, app)
 	if cerr := app.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
@@ -108,8 +108,8 @@ func Main(name string, args []string, serve func(context.Context, *App) error) i
 
 // PrintTry writes the curl lines a newcomer can paste to see every probe
 // state, the business routes and a graceful drain.
-func PrintTry(w io.Writer, name string, port, pid int) {
-	fmt.Fprintf(w, `orders-%[1]s listening on :%[2]d (pid %[3]d). Try:
+func PrintTry(w io.Writer, name string, cfg Config, pid int) {
+	fmt.Fprintf(w, `orders-%[1]s listening on %[4]s (pid %[3]d). Try:
   curl -i localhost:%[2]d/startupz              # 503 "starting" while migrations run, then 200
   curl -i localhost:%[2]d/readyz                # 200; "degraded" when no Redis answers
   curl 'localhost:%[2]d/readyz?verbose'         # one line per check, like the Kubernetes apiserver
@@ -117,5 +117,5 @@ func PrintTry(w io.Writer, name string, port, pid int) {
   curl localhost:%[2]d/orders/1                 # an order from SQLite; /orders/99 is a 404
   curl 'localhost:%[2]d/slow?ms=8000' & sleep 1; kill -TERM %[3]d
                                                 # readiness 503 at once, the slow request completes, exit 0
-`, name, port, pid)
+`, name, cfg.Port, pid, cfg.Addr())
 }

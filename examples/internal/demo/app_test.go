@@ -154,7 +154,7 @@ func TestChecksFitProbeTimeout(t *testing.T) {
 func TestPrintTry(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
-	PrintTry(&b, "chi", 9999, 4242)
+	PrintTry(&b, "chi", Config{Port: 9999}, 4242)
 	out := b.String()
 	for _, want := range []string{"orders-chi listening on :9999 (pid 4242)", "localhost:9999/startupz", "localhost:9999/readyz?verbose",
 		"localhost:9999/livez", "localhost:9999/orders/1", "localhost:9999/slow?ms=", "kill -TERM 4242"} {

@@ -7,12 +7,16 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // Config is what every example reads from its flags and environment. A flag
 // overrides the environment variable, which overrides the default.
 type Config struct {
+	// Host is the address to listen on (-host, HOST). Default: empty, every
+	// interface, as a container needs; tests use 127.0.0.1.
+	Host string
 	// Port is the TCP port to listen on (-port, PORT). Default: 8080.
 	Port int
 	// PropagationDelay is how long the service keeps serving, with readiness
@@ -41,8 +45,17 @@ const (
 	DefaultRedisAddr        = "127.0.0.1:6379"
 )
 
-// Addr returns the listen address, ":" and the port.
-func (c Config) Addr() string { return ":" + strconv.Itoa(c.Port) }
+// Addr returns the listen address, host:port.
+func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// EnvVars returns the names of the environment variables ParseConfig reads.
+func EnvVars() []string {
+	var names []string
+	for _, s := range settings(&Config{}) {
+		names = append(names, s.env)
+	}
+	return names
+}
 
 // setting is one configuration value, read from a flag or from the
 // environment, and parsed and validated by the same function either way.
@@ -62,7 +75,41 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 		MigrationDelay:   DefaultMigrationDelay,
 		RedisAddr:        DefaultRedisAddr,
 	}
-	settings := []setting{
+	all := settings(&c)
+	for _, s := range all {
+		if v := getenv(s.env); v != "" {
+			if err := s.set(v); err != nil {
+				return Config{}, fmt.Errorf("%s: %w", s.env, err)
+			}
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the caller prints the returned error
+	for _, s := range all {
+		fs.Func(s.flag, s.usage+" (env "+s.env+")", s.set)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, fmt.Errorf("%w\n%s", err, usage(fs))
+		}
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return c, nil
+}
+
+// settings returns every setting, each writing its parsed value into c.
+func settings(c *Config) []setting {
+	return []setting{
+		{"host", "HOST", "address to listen on; empty for every interface", func(s string) error {
+			if strings.ContainsAny(s, ":/ ") && net.ParseIP(s) == nil {
+				return fmt.Errorf("want a host name or IP address, got %q", s)
+			}
+			c.Host = s
+			return nil
+		}},
 		{"port", "PORT", "TCP port to listen on", func(s string) error {
 			p, err := strconv.Atoi(s)
 			if err != nil || p < 1 || p > 65535 {
@@ -89,29 +136,6 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 			return nil
 		}},
 	}
-
-	for _, s := range settings {
-		if v := getenv(s.env); v != "" {
-			if err := s.set(v); err != nil {
-				return Config{}, fmt.Errorf("%s: %w", s.env, err)
-			}
-		}
-	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // the caller prints the returned error
-	for _, s := range settings {
-		fs.Func(s.flag, s.usage+" (env "+s.env+")", s.set)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return Config{}, fmt.Errorf("%w\n%s", err, usage(fs))
-		}
-		return Config{}, err
-	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	return c, nil
 }
 
 // positive returns a setter for a duration that must be > 0.

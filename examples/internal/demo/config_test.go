@@ -47,6 +47,9 @@ func TestParseConfig(t *testing.T) {
 			want: with(func(c *Config) { c.Port, c.PropagationDelay, c.DrainTimeout = 7070, 250*time.Millisecond, time.Minute }),
 		},
 		{name: "empty variable means default", env: env("PORT", ""), want: def},
+		{name: "loopback host", env: env("HOST", "127.0.0.1"), want: with(func(c *Config) { c.Host = "127.0.0.1" })},
+		{name: "IPv6 host", args: []string{"-host", "::1"}, env: env(), want: with(func(c *Config) { c.Host = "::1" })},
+		{name: "bad HOST", env: env("HOST", "127.0.0.1:80"), wantErr: `HOST: want a host name or IP address, got "127.0.0.1:80"`},
 		{name: "bad PORT", env: env("PORT", "http"), wantErr: `PORT: want an integer in [1, 65535], got "http"`},
 		{name: "PORT out of range", env: env("PORT", "70000"), wantErr: "PORT: want an integer"},
 		{name: "PORT zero", env: env("PORT", "0"), wantErr: "PORT: want an integer"},
@@ -84,10 +87,34 @@ func TestParseConfigHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, name := range []string{"-port", "-propagation-delay", "-drain-timeout", "-migration-delay", "-redis-addr", "PROPAGATION_DELAY"} {
+	for _, name := range []string{"-host", "-port", "-propagation-delay", "-drain-timeout", "-migration-delay", "-redis-addr", "PROPAGATION_DELAY"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("help text does not mention %s:\n%v", name, err)
 		}
+	}
+}
+
+func TestConfigAddr(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		c    Config
+		want string
+	}{
+		{Config{Port: 8080}, ":8080"},
+		{Config{Host: "127.0.0.1", Port: 9}, "127.0.0.1:9"},
+		{Config{Host: "::1", Port: 80}, "[::1]:80"},
+	} {
+		if got := tt.c.Addr(); got != tt.want {
+			t.Errorf("%+v.Addr() = %q, want %q", tt.c, got, tt.want)
+		}
+	}
+}
+
+func TestEnvVars(t *testing.T) {
+	t.Parallel()
+	want := "HOST PORT PROPAGATION_DELAY DRAIN_TIMEOUT MIGRATION_DELAY REDIS_ADDR"
+	if got := strings.Join(EnvVars(), " "); got != want {
+		t.Errorf("EnvVars() = %s, want %s", got, want)
 	}
 }
 
