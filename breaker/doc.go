@@ -9,9 +9,9 @@
 //	if err != nil { ... }
 //
 //	// Every query goes through the breaker, with retry.
-//	n, err := breaker.Call(ctx, pg, func(ctx context.Context) (int, error) {
-//		var n int
-//		return n, db.QueryRowContext(ctx, "SELECT count(*) FROM orders").Scan(&n)
+//	n, err := breaker.Call(ctx, pg, func(ctx context.Context) (n int, err error) {
+//		err = db.QueryRowContext(ctx, "SELECT count(*) FROM orders").Scan(&n)
+//		return n, err
 //	})
 //
 //	// Readiness reports what the queries found, without a query of its own.

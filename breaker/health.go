@@ -2,6 +2,7 @@ package breaker
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -31,7 +32,9 @@ func (b *Breaker) Check() core.CheckFunc {
 // trial calls in flight) the returned check does not call check and answers
 // at once as Check does. Otherwise it runs check once — probes never retry,
 // whatever Settings.Retry says — and returns its error, which counts toward
-// the breaker like any call's.
+// the breaker like any call's; except that a degraded result (core.Degraded)
+// counts as a success, since the dependency did answer, so that a degraded
+// dependency never trips the guard into reporting it unavailable.
 //
 // Give Guard a breaker of its own. Sharing the breaker of real traffic makes
 // probe failures count toward tripping it, and probes compete for its
@@ -42,11 +45,20 @@ func (b *Breaker) Guard(check core.CheckFunc) core.CheckFunc {
 		return nil
 	}
 	return func(ctx context.Context) error {
+		var degraded error
 		_, err, ran := attempt(ctx, b, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, check(ctx)
+			err := check(ctx)
+			if ce := (*core.CheckError)(nil); errors.As(err, &ce) && ce.Degraded {
+				degraded = err
+				return struct{}{}, nil
+			}
+			return struct{}{}, err
 		})
-		if !ran {
+		switch {
+		case !ran:
 			return b.health()
+		case degraded != nil:
+			return degraded
 		}
 		return err
 	}

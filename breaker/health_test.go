@@ -326,3 +326,25 @@ func TestGuardNil(t *testing.T) {
 		t.Error("core accepted Guard(nil)")
 	}
 }
+
+// TestGuardDegradedIsNotAFailure: a check that keeps answering degraded
+// must not trip the guard, which would then report it unavailable.
+func TestGuardDegradedIsNotAFailure(t *testing.T) {
+	t.Parallel()
+	b := mustNew(t, "replica", Settings{FailureThreshold: 2})
+	var calls atomic.Int32
+	check := b.Guard(func(context.Context) error {
+		calls.Add(1)
+		return core.Degraded("replication lag 30s", nil)
+	})
+	for range 5 {
+		err := check(context.Background())
+		var ce *core.CheckError
+		if !errors.As(err, &ce) || !ce.Degraded || ce.Reason != "replication lag 30s" {
+			t.Fatalf("guarded check = %v, want the check's degraded result", err)
+		}
+	}
+	if calls.Load() != 5 || b.State() != StateClosed {
+		t.Errorf("%d calls, breaker %v; want 5 and closed", calls.Load(), b.State())
+	}
+}

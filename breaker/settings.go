@@ -12,9 +12,10 @@ import (
 // documented default; New rejects bad values with an error naming the field.
 type Settings struct {
 	// FailureThreshold is how many consecutive failed calls open (trip) the
-	// breaker. Consecutive rather than a failure ratio because it needs no
-	// window to tune and reacts to a dead dependency within a few calls
-	// whatever the traffic. Default: 5.
+	// breaker; each attempt of Do and Call, retries included, is a call.
+	// Consecutive rather than a failure ratio because it needs no window to
+	// tune and reacts to a dead dependency within a few calls whatever the
+	// traffic. Default: 5.
 	FailureThreshold int
 
 	// OpenTimeout is how long the breaker stays open, failing calls at once
@@ -56,8 +57,8 @@ type Settings struct {
 // retried (see Retryable). A wait that would end after MaxElapsed, or after
 // the context's deadline, is not begun: the last error is returned at once.
 //
-// The zero value means the defaults below. Set MaxAttempts to 1 to turn
-// retries off.
+// The zero value of each field means its default. Set MaxAttempts to 1 to
+// turn retries off.
 type Retry struct {
 	// MaxAttempts bounds the calls of the function, the first one included.
 	// Default: 3.
