@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/probekit/probekit/core"
@@ -31,12 +32,27 @@ func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) err
 
 // Serve is Run on a listener the caller opened: port 0 in tests, a
 // tls.NewListener for TLS, a socket handed over by systemd. It closes ln.
-// fasthttp takes a listener closed by someone else for a normal stop: Serve
-// then returns nil. One fasthttp goroutine, the worker pool's cleaner,
-// outlives Serve by up to app.Server().MaxIdleWorkerDuration (10s by
-// default) before it notices the stop and exits.
+//
+// fasthttp takes a listener that fails (closed by someone else, say) for a
+// normal stop and returns nil; Serve returns an error wrapping net.ErrClosed
+// instead when serving ends before the shutdown sequence stopped it, as it
+// also does when app.Shutdown is called directly instead of ctx being
+// cancelled.
+//
+// One fasthttp goroutine, the worker pool's cleaner, outlives Serve by up to
+// app.Server().MaxIdleWorkerDuration (10s by default) before it notices the
+// stop and exits.
 func Serve(ctx context.Context, app *fiber.App, ln net.Listener, h *core.Registry) error {
+	var stopping atomic.Bool
+	serve := func() error {
+		err := app.Listener(ln)
+		if err == nil && !stopping.Load() {
+			return fmt.Errorf("fiberhealth: serving ended before shutdown: %w", net.ErrClosed)
+		}
+		return err
+	}
 	stop := func(ctx context.Context) error {
+		stopping.Store(true)
 		err := app.ShutdownWithContext(ctx)
 		// fasthttp only closes the listeners its Serve has registered: if
 		// shutdown comes before app.Listener got that far, closing ln here
@@ -46,5 +62,5 @@ func Serve(ctx context.Context, app *fiber.App, ln net.Listener, h *core.Registr
 		}
 		return err
 	}
-	return h.Run(ctx, func() error { return app.Listener(ln) }, stop)
+	return h.Run(ctx, serve, stop)
 }
