@@ -37,9 +37,17 @@ const HookTimeout = 5 * time.Second
 // as a shutdown hook and starts the background checks. The service is named
 // "orders-" + name. Close releases everything.
 func New(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*App, error) {
-	st, err := OpenStore(cfg.MigrationDelay)
+	st, err := OpenStore(cfg.MigrationDelay, func(err error) {
+		if !errors.Is(err, context.Canceled) { // Close during migrations is no failure
+			logger.Error("migrations failed; the startup probe fails until the container restarts", "err", err)
+		}
+	})
 	if err != nil {
 		return nil, err
+	}
+	cs, err := Checks(st, cfg)
+	if err != nil {
+		return nil, errors.Join(err, st.Close())
 	}
 	h, err := core.New(core.Options{
 		Service:          "orders-" + name,
@@ -52,7 +60,7 @@ func New(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*Ap
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	for _, c := range Checks(st, cfg) {
+	for _, c := range cs {
 		if err := h.Register(c); err != nil {
 			return nil, errors.Join(err, st.Close())
 		}

@@ -61,7 +61,7 @@ func TestAppReadiness(t *testing.T) {
 		wantStatus  core.Status
 		wantMessage string
 	}{
-		{"redis up", func(t *testing.T) string { return fakeRedis(t, "+PONG\r\n") }, core.StatusOK, ""},
+		{"redis up", fakeRedis, core.StatusOK, ""},
 		{"no redis: degraded, still ready", closedAddr, core.StatusDegraded, "degraded: redis"},
 	}
 	for _, tt := range tests {
@@ -138,16 +138,28 @@ func TestAppStartupPhase(t *testing.T) {
 
 func TestChecksFitProbeTimeout(t *testing.T) {
 	t.Parallel()
-	st, err := OpenStore(0)
+	st, err := OpenStore(0, func(error) {})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	for _, c := range Checks(st, Config{RedisAddr: DefaultRedisAddr}) {
+	cs, err := Checks(st, Config{RedisAddr: DefaultRedisAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
 		// The kubelet's default probe timeout is 1s.
 		if c.Timeout <= 0 || c.Timeout >= time.Second {
 			t.Errorf("check %q: Timeout %v, want it set and below 1s", c.Name, c.Timeout)
 		}
+	}
+}
+
+func TestNewRejectsBadRedisAddr(t *testing.T) {
+	t.Parallel()
+	cfg := Config{Port: 8080, PropagationDelay: time.Millisecond, DrainTimeout: time.Second, RedisAddr: "no-port"}
+	if _, err := New(context.Background(), "test", cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil || !strings.Contains(err.Error(), "REDIS_ADDR") {
+		t.Errorf("New with REDIS_ADDR %q: err = %v, want one naming REDIS_ADDR", cfg.RedisAddr, err)
 	}
 }
 

@@ -1,68 +1,57 @@
 package demo
 
 import (
-	"context"
-	"database/sql"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/checks"
 )
 
 // Checks returns the checks every example registers, with the policy that
 // fits each dependency. The Kubernetes manifests are tested against these
-// values: every probe's timeout must exceed the longest check timeout.
+// values: every probe's timeout must exceed the longest check timeout it
+// may wait for.
 //
 //   - sqlite (readiness, critical): the database answers. It runs in the
 //     background every 2s, so a probe never waits for it.
 //   - migrations (startup): the schema is in place. Until it is, /startupz
-//     and /readyz answer 503 "starting" and the kubelet holds off liveness.
+//     and /readyz answer 503 "starting" and the kubelet holds off the other
+//     probes.
 //   - redis (readiness, optional): a cache the service can live without.
 //     When it is down the report is "degraded" and the pod stays ready.
-func Checks(st *Store, cfg Config) []core.Check {
+//
+// There is no liveness check on purpose: a restart cannot fix a database or
+// a cache, and /livez answering at all proves that the server is not stuck.
+// The error names a bad setting.
+func Checks(st *Store, cfg Config) ([]core.Check, error) {
+	db, err := checks.SQL(st.DB(), checks.SQLOptions{Name: "sqlite"})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite check: %w", err)
+	}
+	cache, err := checks.Redis(cfg.RedisAddr, checks.RedisOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("redis check (REDIS_ADDR): %w", err)
+	}
 	return []core.Check{
 		{
 			Name:     "sqlite",
-			Check:    sqlPing(st.DB()),
+			Check:    db,
 			Interval: 2 * time.Second,
 			Timeout:  500 * time.Millisecond,
 		},
 		{
 			Name:    "migrations",
+			Check:   st.Migrations().Check,
 			Kinds:   core.Startup,
-			Check:   migrated(st),
 			Timeout: 100 * time.Millisecond,
 		},
 		{
 			Name:     "redis",
-			Check:    redisPing(cfg.RedisAddr),
+			Check:    cache,
 			Optional: true,
 			Interval: 5 * time.Second,
 			Timeout:  500 * time.Millisecond,
 		},
-	}
-}
-
-// sqlPing checks that db answers a round trip.
-func sqlPing(db *sql.DB) core.CheckFunc {
-	return func(ctx context.Context) error {
-		if err := db.PingContext(ctx); err != nil {
-			return core.Unhealthy("sqlite: "+core.Reason(err), err)
-		}
-		return nil
-	}
-}
-
-// migrated reports the store's migrations: running, failed or done.
-func migrated(st *Store) core.CheckFunc {
-	return func(context.Context) error {
-		switch err := st.Migrated(); {
-		case err == nil:
-			return nil
-		case errors.Is(err, ErrMigrating):
-			return core.Unhealthy("migrations running", nil)
-		default:
-			return core.Unhealthy("migrations failed", err)
-		}
-	}
+	}, nil
 }

@@ -8,10 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite": no C toolchain, no server
+
+	"github.com/probekit/probekit/core/checks"
 )
 
 // Store is the examples' database: SQLite on a temporary file, created empty
@@ -24,9 +25,9 @@ type Store struct {
 	db  *sql.DB
 	dir string
 
-	migrated atomic.Bool
-	errMu    sync.Mutex // guards migErr
-	migErr   error
+	migrations *checks.Flag // done when every migration has run
+	errMu      sync.Mutex   // guards migErr
+	migErr     error
 
 	cancel    context.CancelFunc
 	done      chan struct{} // closed when the migration goroutine returns
@@ -71,9 +72,10 @@ var migrations = []string{
 
 // OpenStore creates a database in a new temporary directory and starts the
 // migrations in the background; they take at least migrationDelay, spread
-// over the steps, as a large schema change would. Close stops them and
-// deletes the directory.
-func OpenStore(migrationDelay time.Duration) (*Store, error) {
+// over the steps, as a large schema change would. If one fails, onFail is
+// called with the error (from the migration goroutine). Close stops them
+// and deletes the directory.
+func OpenStore(migrationDelay time.Duration, onFail func(error)) (*Store, error) {
 	dir, err := os.MkdirTemp("", "probekit-example-")
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -87,13 +89,27 @@ func OpenStore(migrationDelay time.Duration) (*Store, error) {
 	}
 	db.SetMaxOpenConns(1)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Store{db: db, dir: dir, cancel: cancel, done: make(chan struct{})}
+	s := &Store{
+		db:         db,
+		dir:        dir,
+		migrations: checks.NewFlag("migrations running"),
+		cancel:     cancel,
+		done:       make(chan struct{}),
+	}
 	go func() {
 		defer close(s.done)
-		s.setErr(s.migrate(ctx, migrationDelay))
+		if err := s.migrate(ctx, migrationDelay); err != nil {
+			s.setErr(err)
+			onFail(err)
+		}
 	}()
 	return s, nil
 }
+
+// Migrations returns the startup gate that opens when the migrations are
+// done. A failed migration leaves it closed: the startup probe keeps
+// failing and the kubelet restarts the container.
+func (s *Store) Migrations() *checks.Flag { return s.migrations }
 
 // DB returns the database, for health checks.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -108,7 +124,7 @@ func (s *Store) migrate(ctx context.Context, delay time.Duration) error {
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
 	}
-	s.migrated.Store(true)
+	s.migrations.Done()
 	return nil
 }
 
@@ -121,7 +137,7 @@ func (s *Store) setErr(err error) {
 // Migrated returns nil once every migration has run, ErrMigrating while they
 // run, and the error that stopped them if one did.
 func (s *Store) Migrated() error {
-	if s.migrated.Load() {
+	if s.migrations.IsDone() {
 		return nil
 	}
 	s.errMu.Lock()

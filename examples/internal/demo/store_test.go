@@ -30,7 +30,7 @@ func waitMigrated(t *testing.T, st *Store) {
 
 func TestStoreOrders(t *testing.T) {
 	t.Parallel()
-	st, err := OpenStore(0)
+	st, err := OpenStore(0, func(err error) { t.Errorf("migrations failed: %v", err) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,8 @@ func TestStoreOrders(t *testing.T) {
 
 func TestStoreCloseDuringMigrations(t *testing.T) {
 	t.Parallel()
-	st, err := OpenStore(time.Hour)
+	failed := make(chan error, 1)
+	st, err := OpenStore(time.Hour, func(err error) { failed <- err })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +78,14 @@ func TestStoreCloseDuringMigrations(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Close waited for the migrations")
 	}
-	if err := st.Migrated(); err == nil || errors.Is(err, ErrMigrating) {
-		t.Errorf("after Close, Migrated() = %v, want the error that stopped them", err)
+	if err := st.Migrated(); !errors.Is(err, context.Canceled) {
+		t.Errorf("after Close, Migrated() = %v, want the cancellation that stopped them", err)
+	}
+	if err := <-failed; !errors.Is(err, context.Canceled) {
+		t.Errorf("onFail got %v, want the cancellation", err)
+	}
+	if st.Migrations().IsDone() {
+		t.Error("the startup gate opened although the migrations were stopped")
 	}
 	if _, err := os.Stat(st.dir); !os.IsNotExist(err) {
 		t.Errorf("database directory still there after Close: %v", err)
