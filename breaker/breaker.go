@@ -149,7 +149,7 @@ var errPanicked = &core.CheckError{Reason: "panic"}
 // reports whether fn was called; when it was not, err is the rejection
 // (ErrOpen or ErrTooManyRequests, wrapped with the name). A panic in fn is
 // counted as a failure and propagates.
-func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (v T, err error, ran bool) {
+func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (v T, ran bool, err error) {
 	defer b.flush()
 	_, verdict := b.cb.Execute(func() (struct{}, error) {
 		ran = true
@@ -169,7 +169,7 @@ func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 			err = b.errBusy
 		}
 	}
-	return v, err, ran
+	return v, ran, err
 }
 
 // judge turns the error of a call into gobreaker's verdict, recording

@@ -46,7 +46,7 @@ func (b *Breaker) Guard(check core.CheckFunc) core.CheckFunc {
 	}
 	return func(ctx context.Context) error {
 		var degraded error
-		_, err, ran := attempt(ctx, b, func(ctx context.Context) (struct{}, error) {
+		_, ran, err := attempt(ctx, b, func(ctx context.Context) (struct{}, error) {
 			err := check(ctx)
 			if ce := (*core.CheckError)(nil); errors.As(err, &ce) && ce.Degraded {
 				degraded = err

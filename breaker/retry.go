@@ -49,9 +49,9 @@ func Call[T any](ctx context.Context, b *Breaker, fn func(ctx context.Context) (
 		var zero T
 		return zero, context.Cause(ctx)
 	}
-	var failedAt time.Time // of the first attempt; read lazily, the clock is not free
+	var failedAt time.Time // when the first attempt failed; read late, the clock is not free
 	for n := 1; ; n++ {
-		v, err, ran := attempt(ctx, b, fn)
+		v, ran, err := attempt(ctx, b, fn)
 		if err == nil {
 			return v, nil
 		}
@@ -71,7 +71,7 @@ func Call[T any](ctx context.Context, b *Breaker, fn func(ctx context.Context) (
 			return v, gaveUp(err, n)
 		}
 		if !sleep(ctx, wait) {
-			return v, fmt.Errorf("%w (during backoff after %d attempts; last error: %w)", context.Cause(ctx), n, err)
+			return v, fmt.Errorf("%w (during backoff after %s; last error: %w)", context.Cause(ctx), plural(n, "attempt"), err)
 		}
 	}
 }

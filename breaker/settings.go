@@ -109,10 +109,10 @@ func (s Settings) normalize() (Settings, error) {
 		{"Retry.MaxAttempts", s.Retry.MaxAttempts},
 	} {
 		if n.v < 0 {
-			return s, fmt.Errorf("breaker: Settings.%s is negative (%d)", n.field, n.v)
+			return s, fmt.Errorf("Settings.%s is negative (%d)", n.field, n.v)
 		}
 		if n.v > math.MaxUint32 {
-			return s, fmt.Errorf("breaker: Settings.%s is too large (%d)", n.field, n.v)
+			return s, fmt.Errorf("Settings.%s is too large (%d)", n.field, n.v)
 		}
 	}
 	for _, d := range []struct {
@@ -125,7 +125,7 @@ func (s Settings) normalize() (Settings, error) {
 		{"Retry.MaxElapsed", s.Retry.MaxElapsed},
 	} {
 		if d.v < 0 {
-			return s, fmt.Errorf("breaker: Settings.%s is negative (%v)", d.field, d.v)
+			return s, fmt.Errorf("Settings.%s is negative (%v)", d.field, d.v)
 		}
 	}
 	if s.FailureThreshold == 0 {
@@ -151,7 +151,7 @@ func (s Settings) normalize() (Settings, error) {
 		r.MaxElapsed = DefaultMaxElapsed
 	}
 	if r.MaxInterval < r.InitialInterval {
-		return s, fmt.Errorf("breaker: Settings.Retry.MaxInterval (%v) is below Retry.InitialInterval (%v)", r.MaxInterval, r.InitialInterval)
+		return s, fmt.Errorf("Settings.Retry.MaxInterval (%v) is below Retry.InitialInterval (%v)", r.MaxInterval, r.InitialInterval)
 	}
 	return s, nil
 }
