@@ -7,8 +7,9 @@ import (
 	"time"
 )
 
-// MaxSlow is the longest sleep GET /slow accepts: long enough to watch a
-// drain, short enough to fit the default drain timeout plus margin.
+// MaxSlow is the longest sleep GET /slow accepts. It is longer than the
+// default drain timeout (20s) on purpose, so that an abandoned request can
+// be shown as well as a drained one.
 const MaxSlow = 30 * time.Second
 
 // Slept is the JSON body of a completed GET /slow.

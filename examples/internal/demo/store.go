@@ -92,7 +92,7 @@ func OpenStore(migrationDelay time.Duration, onFail func(error)) (*Store, error)
 	s := &Store{
 		db:         db,
 		dir:        dir,
-		migrations: checks.NewFlag("migrations running"),
+		migrations: checks.NewFlag("still running"),
 		cancel:     cancel,
 		done:       make(chan struct{}),
 	}
