@@ -3,6 +3,7 @@ package examples_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -63,6 +64,7 @@ func TestEndToEnd(t *testing.T) {
 	for _, name := range examples {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			badConfig(t, filepath.Join(dir, name))
 			s := startService(t, filepath.Join(dir, name))
 			s.startup(t)
 			s.routes(t, probePaths)
@@ -83,6 +85,27 @@ func manifestProbePaths(t *testing.T) []string {
 		}
 	}
 	return paths
+}
+
+// badConfig checks that bin refuses a bad setting with exit status 2 and a
+// message naming it, before it opens anything.
+func badConfig(t *testing.T, bin string) {
+	for _, tt := range []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"-port", "http"}, nil, `invalid value "http" for flag -port`},
+		{nil, []string{"DRAIN_TIMEOUT=soon"}, `DRAIN_TIMEOUT: want a positive duration such as 5s, got "soon"`},
+	} {
+		cmd := exec.Command(bin, tt.args...)
+		cmd.Env = append(os.Environ(), tt.env...)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), tt.want) {
+			t.Errorf("%s %v with %s: %v, output %q; want exit status 2 and %q", filepath.Base(bin), tt.args, tt.env, err, out, tt.want)
+		}
+	}
 }
 
 // service is one example running as a child process.
