@@ -131,10 +131,10 @@ func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
 		s.running = nil
 	}
 	s.mu.Unlock()
-	close(r.done)
 	if recorded {
-		s.emit(res, events)
+		s.emit(res, events) // before waiters return, so observers see it first
 	}
+	close(r.done)
 }
 
 // wait waits for r until its deadline or until ctx ends. At the deadline it

@@ -50,8 +50,12 @@ const (
 	maxHTTPRedirects    = 5
 )
 
-// errOtherHost is the redirect policy's refusal; wrapped with the target.
-var errOtherHost = errors.New("redirect to another host refused")
+// The redirect policy's refusals. Their text is safe to show: errOtherHost
+// is wrapped with the target's host name only.
+var (
+	errOtherHost        = errors.New("redirect to another host refused")
+	errTooManyRedirects = fmt.Errorf("stopped after %d redirects", maxHTTPRedirects)
+)
 
 // HTTP returns a check that sends GET rawURL and passes when the final
 // response has a status in [MinStatus, MaxStatus] and a body of at most
@@ -149,7 +153,7 @@ func (h *httpCheck) newClient(c *http.Client, host string) *http.Client {
 			return fmt.Errorf("%w (%s)", errOtherHost, target)
 		}
 		if len(via) >= maxHTTPRedirects {
-			return fmt.Errorf("stopped after %d redirects", maxHTTPRedirects)
+			return errTooManyRedirects
 		}
 		if next != nil {
 			return next(req, via)
@@ -164,7 +168,7 @@ func (h *httpCheck) check(ctx context.Context) error {
 	defer cancel()
 	resp, err := h.client.Do(h.req.Clone(ctx))
 	if err != nil {
-		if errors.Is(err, errOtherHost) && ctx.Err() == nil {
+		if (errors.Is(err, errOtherHost) || errors.Is(err, errTooManyRedirects)) && ctx.Err() == nil {
 			return core.Unhealthy(h.label+": "+redirectReason(err), sanitize(err))
 		}
 		return failure(ctx, h.label, budget, err)
@@ -197,12 +201,13 @@ func (h *httpCheck) tooLarge(size int64) error {
 	return core.Unhealthy(h.label+": body exceeds "+strconv.FormatInt(h.limit, 10)+" bytes", err)
 }
 
-// redirectReason extracts "redirect to another host refused (host)" from the
-// client's error without the URL around it.
+// redirectReason extracts the redirect policy's refusal, such as
+// "redirect to another host refused (evil.example)", from the client's
+// error, without the URL around it.
 func redirectReason(err error) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return ue.Err.Error()
 	}
-	return errOtherHost.Error()
+	return "redirect refused"
 }

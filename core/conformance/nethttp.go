@@ -1,0 +1,39 @@
+package conformance
+
+import (
+	"context"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/probekit/probekit/core"
+)
+
+// NetHTTP is a ServeFunc for core's own net/http integration: h.Handler()
+// on an http.ServeMux (under http.StripPrefix for a prefix), h.Drain around
+// everything and h.Serve as the runner. net/http's recovery is the server's
+// own: a panicking handler's connection is closed. Run(t, NetHTTP) checks core
+// itself; it is also a model for an adapter's ServeFunc.
+func NetHTTP(ctx context.Context, h *core.Registry, ln net.Listener, cfg Config) error {
+	mux := http.NewServeMux()
+	if cfg.Prefix == "" {
+		mux.Handle("/", h.Handler())
+	} else {
+		h.MountedAt(cfg.Prefix)
+		mux.Handle(cfg.Prefix+"/", http.StripPrefix(cfg.Prefix, h.Handler()))
+	}
+	mux.HandleFunc("GET /app/", func(w http.ResponseWriter, r *http.Request) {
+		code, body := cfg.App(r.URL.Path, r.URL.RawQuery)
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, body)
+	})
+	srv := &http.Server{
+		Handler:           h.Drain(mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		// The suite's deliberate panics would otherwise be logged.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	return h.Serve(ctx, srv, ln)
+}
