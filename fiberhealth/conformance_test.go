@@ -1,0 +1,35 @@
+package fiberhealth_test
+
+import (
+	"context"
+	"net"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
+	"github.com/probekit/probekit/fiberhealth"
+)
+
+// TestConformance runs probekit's shared adapter suite against fiberhealth.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	conformance.Run(t, func(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
+		app := fiber.New(fiber.Config{DisableStartupMessage: true})
+		app.Use(recover.New())
+		app.Use(fiberhealth.Drain(h))
+		if cfg.Prefix == "" {
+			fiberhealth.Register(app, h)
+		} else {
+			fiberhealth.Register(app.Group(cfg.Prefix), h)
+		}
+		app.Get("/app/*", func(c *fiber.Ctx) error {
+			// App may keep what it is given: copy out of fasthttp's
+			// reused buffers.
+			code, body := cfg.App(string(c.Request().URI().Path()), string(c.Request().URI().QueryString()))
+			return c.Status(code).SendString(body)
+		})
+		return fiberhealth.Serve(ctx, app, ln, h)
+	})
+}
