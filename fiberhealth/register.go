@@ -10,7 +10,7 @@ import (
 	"github.com/probekit/probekit/core"
 )
 
-// Register mounts the probe endpoints of h on r, an *fiber.App or a group
+// Register mounts the probe endpoints of h on r, a *fiber.App or a group
 // such as app.Group("/internal"): /livez, /readyz, /startupz, the aliases
 // /healthz and /ready, and /{endpoint}/:check for each. The optional
 // handlers run before the probe handlers only, as fiber middleware (an IP
