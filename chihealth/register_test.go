@@ -1,0 +1,92 @@
+package chihealth_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/probekit/probekit/chihealth"
+	"github.com/probekit/probekit/core"
+)
+
+func newRegistry(t *testing.T) *core.Registry {
+	t.Helper()
+	h, err := core.New(core.Options{Service: "t", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Register(core.Check{Name: "db", Check: func(context.Context) error { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestRegisterPrefixForms(t *testing.T) {
+	t.Parallel()
+	for _, prefix := range []string{"/internal", "internal", "/internal/", "internal/"} {
+		t.Run(prefix, func(t *testing.T) {
+			t.Parallel()
+			h := newRegistry(t)
+			r := chi.NewRouter()
+			r.Route("/internal", func(r chi.Router) { chihealth.Register(r, h, chihealth.Options{Prefix: prefix}) })
+			if !h.IsProbePath("/internal/readyz/db") {
+				t.Errorf("Options{Prefix: %q}: /internal/readyz/db is not a probe path for Drain", prefix)
+			}
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/internal/readyz/db", nil))
+			if rec.Code != http.StatusOK {
+				t.Errorf("GET /internal/readyz/db = %d, want 200", rec.Code)
+			}
+		})
+	}
+}
+
+// An escaped slash makes chi route "/readyz/a%2Fb" to the per-check route;
+// core's handler sees two path segments there, which is no probe.
+func TestEscapedSlashIsNoCheck(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t)
+	r := chi.NewRouter()
+	chihealth.Register(r, h)
+	for _, target := range []string{"/readyz/a%2Fb", "/livez/%2F"} {
+		got, want := httptest.NewRecorder(), httptest.NewRecorder()
+		r.ServeHTTP(got, httptest.NewRequest(http.MethodGet, target, nil))
+		h.Handler().ServeHTTP(want, httptest.NewRequest(http.MethodGet, target, nil))
+		if got.Code != want.Code || got.Body.String() != want.Body.String() {
+			t.Errorf("GET %s = %d %q, core answers %d %q", target, got.Code, got.Body, want.Code, want.Body)
+		}
+	}
+}
+
+func TestRunRejectsNil(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t)
+	if err := chihealth.Run(context.Background(), nil, "127.0.0.1:0", h); err == nil {
+		t.Error("Run with a nil handler = nil, want an error")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chihealth.Serve(context.Background(), chi.NewRouter(), ln, nil); err == nil {
+		t.Error("Serve with a nil registry = nil, want an error")
+	}
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Serve did not close its listener on error: Accept = %v", err)
+	}
+}
+
+func TestRegisterNilRegistryPanics(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if recover() == nil {
+			t.Error("Register(r, nil) did not panic")
+		}
+	}()
+	chihealth.Register(chi.NewRouter(), nil)
+}

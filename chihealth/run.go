@@ -1,0 +1,54 @@
+package chihealth
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/probekit/probekit/core"
+)
+
+// ReadHeaderTimeout is the http.Server.ReadHeaderTimeout of Run and Serve:
+// a client that does not send its request headers within it is
+// disconnected, so slow clients cannot hold connections open.
+const ReadHeaderTimeout = 10 * time.Second
+
+// Run listens on addr and serves handler (usually the chi router) until ctx
+// ends or the process gets SIGTERM or SIGINT, then runs h's shutdown
+// sequence (see [core.Registry.Shutdown]) with http.Server.Shutdown as the
+// graceful stop: readiness fails at once, the server keeps serving for
+// Options.PropagationDelay, then stops accepting connections and waits for
+// in-flight requests up to Options.DrainTimeout. It returns nil after a
+// clean shutdown, a *core.DrainTimeoutError if requests were abandoned, and
+// the listen or serve error if serving failed.
+func Run(ctx context.Context, handler http.Handler, addr string, h *core.Registry) error {
+	srv, err := newServer(handler, h)
+	if err != nil {
+		return err
+	}
+	srv.Addr = addr
+	return h.ListenAndServe(ctx, srv)
+}
+
+// Serve is Run on a listener the caller opened (tests use port 0). It
+// closes ln.
+func Serve(ctx context.Context, handler http.Handler, ln net.Listener, h *core.Registry) error {
+	srv, err := newServer(handler, h)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	return h.Serve(ctx, srv, ln)
+}
+
+func newServer(handler http.Handler, h *core.Registry) (*http.Server, error) {
+	switch {
+	case handler == nil:
+		return nil, errors.New("chihealth: handler is nil")
+	case h == nil:
+		return nil, errors.New("chihealth: registry is nil")
+	}
+	return &http.Server{Handler: handler, ReadHeaderTimeout: ReadHeaderTimeout}, nil
+}
