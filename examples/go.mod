@@ -3,8 +3,10 @@ module github.com/probekit/probekit/examples
 go 1.26.0
 
 require (
+	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/probekit/probekit/chihealth v0.0.0
 	github.com/probekit/probekit/core v0.0.0
 	github.com/probekit/probekit/echohealth v0.0.0
 	github.com/probekit/probekit/fiberhealth v0.0.0
@@ -59,6 +61,7 @@ require (
 )
 
 replace (
+	github.com/probekit/probekit/chihealth => ../chihealth
 	github.com/probekit/probekit/core => ../core
 	github.com/probekit/probekit/echohealth => ../echohealth
 	github.com/probekit/probekit/fiberhealth => ../fiberhealth
