@@ -112,3 +112,17 @@ func waitReady(b *testing.B, r *Registry) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// BenchmarkIsProbePath is the drain middlewares' per-request question.
+func BenchmarkIsProbePath(b *testing.B) {
+	r := newTestRegistry(b, Options{})
+	r.MountedAt("/internal")
+	for _, path := range []string{"/app/orders", "/readyz", "/internal/readyz", "/r"} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				r.IsProbePath(path)
+			}
+		})
+	}
+}

@@ -56,7 +56,20 @@ var notFound = []byte("404 page not found\n")
 // matchPath maps a path to its probe kind and the optional check name
 // (already unescaped by net/url).
 func matchPath(path string) (Kind, string, bool) {
+	// Fast reject, since the drain middlewares ask this of every request:
+	// each endpoint is "/" + one of l, r, s, h and at least 6 bytes long.
+	if len(path) < 6 || path[0] != '/' {
+		return 0, "", false
+	}
+	switch path[1] {
+	case 'l', 'r', 's', 'h':
+	default:
+		return 0, "", false
+	}
 	for _, e := range endpoints {
+		if e.Path[1] != path[1] {
+			continue
+		}
 		rest, ok := strings.CutPrefix(path, e.Path)
 		if !ok {
 			continue

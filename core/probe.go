@@ -32,7 +32,9 @@ func Endpoints() []Endpoint {
 }
 
 // ProbeRequest is a probe, stripped of any framework: what the net/http
-// handler and every adapter pass to [Registry.Probe].
+// handler and every adapter pass to [Registry.Probe]. Probe keeps no part of
+// it after it returns, so its strings may point into a framework's reused
+// request buffers (fasthttp's, for one) without being copied.
 type ProbeRequest struct {
 	// Method is the HTTP method; only GET and HEAD are allowed.
 	Method string
