@@ -1,0 +1,36 @@
+package ginhealth_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
+	"github.com/probekit/probekit/ginhealth"
+)
+
+// TestConformance runs probekit's shared adapter suite against ginhealth.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	conformance.Run(t, serve)
+}
+
+// serve is the suite's ServeFunc: a gin engine as a service would build it.
+func serve(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
+	r := gin.New()
+	// The suite panics on purpose; keep gin's stack traces out of the output.
+	r.Use(gin.RecoveryWithWriter(io.Discard), ginhealth.Drain(h))
+	if cfg.Prefix == "" {
+		ginhealth.Register(r, h)
+	} else {
+		ginhealth.Register(r.Group(cfg.Prefix), h)
+	}
+	r.GET("/app/*path", func(c *gin.Context) {
+		code, body := cfg.App(c.Request.URL.Path, c.Request.URL.RawQuery)
+		c.Data(code, "text/plain; charset=utf-8", []byte(body))
+	})
+	return ginhealth.Serve(ctx, r, ln, h)
+}

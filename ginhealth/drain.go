@@ -1,0 +1,32 @@
+package ginhealth
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/probekit/probekit/core"
+)
+
+// Drain returns the gin middleware that tracks in-flight requests for
+// graceful shutdown: it counts each request in h.InFlight() until the rest
+// of the chain returns (also when a handler panics, so it works outside or
+// inside gin.Recovery), leaves the probe endpoints out (see
+// [core.Registry.IsProbePath]) and sets "Connection: close" on responses
+// while h is draining. No lock and no allocation per request.
+func Drain(h *core.Registry) gin.HandlerFunc {
+	inFlight := h.InFlight()
+	return func(c *gin.Context) {
+		if h.IsProbePath(c.Request.URL.Path) {
+			c.Next()
+			return
+		}
+		inFlight.Enter()
+		defer inFlight.Leave()
+		if h.Draining() {
+			c.Writer.Header()["Connection"] = connectionClose
+		}
+		c.Next()
+	}
+}
+
+// connectionClose is shared by every draining response; net/http never
+// modifies header values.
+var connectionClose = []string{"close"}

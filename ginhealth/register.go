@@ -1,0 +1,84 @@
+package ginhealth
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/probekit/probekit/core"
+)
+
+// Register mounts the probe endpoints of h on r, a *gin.Engine or a
+// *gin.RouterGroup: /livez, /readyz, /startupz, /healthz, /ready and, under
+// each, /:check for a single check. They answer every method gin's Any
+// registers (others than GET and HEAD with 405, as core does). On a group,
+// Register tells h the group's path (see [core.Registry.MountedAt]) so that
+// Drain leaves the probes out of the in-flight count there too.
+//
+// h must not be nil; as with gin's own routing mistakes, a nil registry is a
+// programming error and panics here, at registration, rather than on the
+// first probe.
+func Register(r gin.IRoutes, h *core.Registry) {
+	if h == nil {
+		panic("ginhealth: Register called with a nil *core.Registry")
+	}
+	if g, ok := r.(interface{ BasePath() string }); ok {
+		h.MountedAt(g.BasePath())
+	}
+	for _, e := range core.Endpoints() {
+		p := probe{h: h, kind: e.Kind}
+		r.Any(e.Path, p.serve)
+		r.Any(e.Path+"/:check", p.serve)
+	}
+}
+
+// probe answers one probe endpoint through [core.Registry.Probe].
+type probe struct {
+	h    *core.Registry
+	kind core.Kind
+}
+
+func (p probe) serve(c *gin.Context) {
+	req := c.Request
+	check := c.Param("check")
+	if strings.Contains(check, "/") {
+		// Only with engine.UseRawPath: "a%2Fb" is one segment to gin, but
+		// two to core's handler, where it is no probe at all.
+		http.NotFound(c.Writer, req)
+		return
+	}
+	resp := p.h.Probe(req.Context(), core.ProbeRequest{
+		Method:   req.Method,
+		Kind:     p.kind,
+		Check:    check,
+		RawQuery: req.URL.RawQuery,
+		Accept:   req.Header.Get("Accept"),
+	})
+	w := c.Writer
+	hdr := w.Header()
+	resp.Headers(func(k, v string) { hdr[k] = headerValue(v) })
+	w.WriteHeader(resp.Code)
+	w.WriteHeaderNow() // HEAD responses have no body to write it
+	if resp.Body != nil {
+		_, _ = w.Write(resp.Body)
+	}
+}
+
+// sharedValues holds the header values of probe responses as ready-made
+// slices: assigning them instead of calling Header.Set saves an allocation
+// per header on every probe. net/http never modifies them.
+var sharedValues = map[string][]string{
+	"application/json":          {"application/json"},
+	"application/health+json":   {"application/health+json"},
+	"text/plain; charset=utf-8": {"text/plain; charset=utf-8"},
+	"no-store":                  {"no-store"},
+	"nosniff":                   {"nosniff"},
+	"GET, HEAD":                 {"GET, HEAD"},
+}
+
+func headerValue(v string) []string {
+	if s, ok := sharedValues[v]; ok {
+		return s
+	}
+	return []string{v}
+}

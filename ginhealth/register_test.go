@@ -1,0 +1,91 @@
+package ginhealth_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/ginhealth"
+)
+
+func newRegistry(t *testing.T) *core.Registry {
+	t.Helper()
+	h, err := core.New(core.Options{Service: "t", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Register(core.Check{Name: "db", Check: func(context.Context) error { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestRegisterNestedGroups(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t)
+	r := gin.New()
+	ginhealth.Register(r.Group("/internal").Group("/health"), h)
+	if !h.IsProbePath("/internal/health/readyz/db") {
+		t.Error("/internal/health/readyz/db is not a probe path for Drain")
+	}
+	if h.IsProbePath("/internal/readyz") {
+		t.Error("/internal/readyz is a probe path, but nothing serves it")
+	}
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/internal/health/readyz/db", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("GET /internal/health/readyz/db = %d, want 200", rec.Code)
+	}
+}
+
+// With UseRawPath, gin routes "/readyz/a%2Fb" to the per-check route; core's
+// handler sees two path segments there, which is no probe.
+func TestRawPathEscapedSlash(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t)
+	r := gin.New()
+	r.UseRawPath = true
+	ginhealth.Register(r, h)
+	for _, target := range []string{"/readyz/a%2Fb", "/readyz/no%20such"} {
+		got, want := httptest.NewRecorder(), httptest.NewRecorder()
+		r.ServeHTTP(got, httptest.NewRequest(http.MethodGet, target, nil))
+		h.Handler().ServeHTTP(want, httptest.NewRequest(http.MethodGet, target, nil))
+		if got.Code != want.Code || got.Body.String() != want.Body.String() {
+			t.Errorf("GET %s = %d %q, core answers %d %q", target, got.Code, got.Body, want.Code, want.Body)
+		}
+	}
+}
+
+func TestRunRejectsNil(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t)
+	if err := ginhealth.Run(context.Background(), nil, "127.0.0.1:0", h); err == nil {
+		t.Error("Run with a nil engine = nil, want an error")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ginhealth.Serve(context.Background(), gin.New(), ln, nil); err == nil {
+		t.Error("Serve with a nil registry = nil, want an error")
+	}
+	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Serve did not close its listener on error: Accept = %v", err)
+	}
+}
+
+func TestRegisterNilRegistryPanics(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if recover() == nil {
+			t.Error("Register(r, nil) did not panic")
+		}
+	}()
+	ginhealth.Register(gin.New(), nil)
+}

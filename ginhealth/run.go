@@ -1,0 +1,56 @@
+package ginhealth
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/probekit/probekit/core"
+)
+
+// ReadHeaderTimeout is the http.Server.ReadHeaderTimeout of Run and Serve:
+// a client that does not send its request headers within it is
+// disconnected, so slow clients cannot hold connections open.
+const ReadHeaderTimeout = 10 * time.Second
+
+// Run listens on addr and serves r until ctx ends or the process gets
+// SIGTERM or SIGINT, then runs h's shutdown sequence (see
+// [core.Registry.Shutdown]) with http.Server.Shutdown as the graceful stop:
+// readiness fails at once, the engine keeps serving for
+// Options.PropagationDelay, then stops accepting connections and waits for
+// in-flight requests up to Options.DrainTimeout. It returns nil after a
+// clean shutdown, a *core.DrainTimeoutError if requests were abandoned, and
+// the listen or serve error if serving failed. It serves r.Handler(), so
+// r.UseH2C is honoured as in r.Run.
+func Run(ctx context.Context, r *gin.Engine, addr string, h *core.Registry) error {
+	srv, err := newServer(r, h)
+	if err != nil {
+		return err
+	}
+	srv.Addr = addr
+	return h.ListenAndServe(ctx, srv)
+}
+
+// Serve is Run on a listener the caller opened (tests use port 0). It
+// closes ln.
+func Serve(ctx context.Context, r *gin.Engine, ln net.Listener, h *core.Registry) error {
+	srv, err := newServer(r, h)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	return h.Serve(ctx, srv, ln)
+}
+
+func newServer(r *gin.Engine, h *core.Registry) (*http.Server, error) {
+	switch {
+	case r == nil:
+		return nil, errors.New("ginhealth: engine is nil")
+	case h == nil:
+		return nil, errors.New("ginhealth: registry is nil")
+	}
+	return &http.Server{Handler: r.Handler(), ReadHeaderTimeout: ReadHeaderTimeout}, nil
+}
