@@ -8,11 +8,14 @@
 //
 //	func TestConformance(t *testing.T) {
 //		conformance.Run(t, func(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
-//			r := chi.NewRouter()
-//			r.Use(middleware.Recoverer, chihealth.Drain(h))
-//			chihealth.Register(r, h) // under cfg.Prefix when it is set
-//			r.Get("/app/*", appHandler(cfg.App))
-//			return chihealth.Serve(ctx, r, ln, h)
+//			r := gin.New()
+//			r.Use(gin.Recovery(), ginhealth.Drain(h))
+//			ginhealth.Register(r.Group(cfg.Prefix), h)
+//			r.GET("/app/*path", func(c *gin.Context) {
+//				code, body := cfg.App(c.Request.URL.Path, c.Request.URL.RawQuery)
+//				c.String(code, "%s", body)
+//			})
+//			return ginhealth.Serve(ctx, r, ln, h)
 //		})
 //	}
 //
@@ -23,7 +26,7 @@
 // integration written as a ServeFunc; running the suite with it checks core
 // itself.
 //
-// The package imports the standard library only. The suite starts servers
-// and goroutines; the calling test package should verify with goleak (or an
-// equivalent) that none outlive the tests.
+// The package imports the standard library and testing only. The suite
+// starts servers and goroutines and stops them all before Run returns; the
+// calling test package should verify that with goleak.VerifyTestMain.
 package conformance

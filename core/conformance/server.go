@@ -125,7 +125,7 @@ func startServer(t *testing.T, serve ServeFunc, h *core.Registry, cfg Config) *s
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	ln := &trackedListener{Listener: l, closed: make(chan struct{})}
+	ln := &trackedListener{Listener: l}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{h: h, base: "http://" + l.Addr().String(), prefix: cfg.Prefix, ln: ln, cancel: cancel, done: make(chan struct{})}
 	go func() { // exits when serve returns, which ctx's cancellation causes
@@ -172,16 +172,12 @@ func (s *server) probeURL(target string) string { return s.base + s.prefix + tar
 // trackedListener records when it is closed.
 type trackedListener struct {
 	net.Listener
-	once   sync.Once
-	closed chan struct{} // closed by the first Close
-	at     atomic.Int64  // UnixNano of the first Close
+	once sync.Once
+	at   atomic.Int64 // UnixNano of the first Close
 }
 
 func (l *trackedListener) Close() error {
-	l.once.Do(func() {
-		l.at.Store(time.Now().UnixNano())
-		close(l.closed)
-	})
+	l.once.Do(func() { l.at.Store(time.Now().UnixNano()) })
 	return l.Listener.Close()
 }
 
