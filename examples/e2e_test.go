@@ -49,8 +49,9 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("the end-to-end test builds the examples with the go command: %v", err)
 	}
 	// One go build for every example: the packages compile in parallel and
-	// share the (non-race) build cache; the examples do not need -race here,
-	// their code is raced by the package tests.
+	// share the build cache. Without -race: the mains only wire things up,
+	// and the code they run is raced by internal/demo's and the adapters'
+	// own tests; a race build of SQLite would double the build time.
 	args := []string{"build", "-o", dir}
 	for _, name := range examples {
 		args = append(args, "./"+name)
