@@ -97,6 +97,10 @@ var contractCases = []probeCase{
 	{target: "/ready", code: 503, contentType: ctJSON, check: checkReadyJSON},
 	{target: "/startupz", code: 200, contentType: ctJSON, contains: []string{`"status":"ok"`, `"boot":{`}},
 
+	// A trailing slash is the same probe.
+	{target: "/readyz/", code: 503, contentType: ctJSON, check: checkReadyJSON},
+	{target: "/livez/?verbose", code: 200, contentType: ctText, body: "[+]disk ok\n[+]goroutines ok\nlivez check passed\n"},
+
 	// ?exclude, repeatable; names that are not checks of the kind are a 400.
 	{target: "/readyz?exclude=queue", code: 200, contentType: ctJSON, contains: []string{`"status":"degraded"`, `"message":"degraded: cache, search"`}, check: without("queue")},
 	{target: "/readyz?exclude=queue&exclude=cache&exclude=search", code: 200, contentType: ctJSON, contains: []string{`"status":"ok"`, `"message":""`}, check: without("queue", "cache", "search")},
