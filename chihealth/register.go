@@ -42,6 +42,7 @@ func Register(r chi.Router, h *core.Registry, opts ...Options) {
 	}
 	for _, e := range core.Endpoints() {
 		r.Handle(e.Path, probe{h: h, kind: e.Kind})
+		r.Handle(e.Path+"/", probe{h: h, kind: e.Kind}) // core serves it as e.Path
 		r.Handle(e.Path+"/{check}", probe{h: h, kind: e.Kind, perCheck: true})
 	}
 }
