@@ -28,6 +28,7 @@ func Register(r gin.IRoutes, h *core.Registry) {
 	for _, e := range core.Endpoints() {
 		p := probe{h: h, kind: e.Kind}
 		r.Any(e.Path, p.serve)
+		r.Any(e.Path+"/", p.serve) // core serves it as e.Path
 		r.Any(e.Path+"/:check", p.serve)
 	}
 }
