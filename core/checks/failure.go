@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"database/sql/driver"
 	"errors"
 	"net/url"
 	"os"
@@ -61,6 +62,8 @@ func describe(ctx context.Context, budget time.Duration, err error) string {
 		return s
 	}
 	switch {
+	case errors.Is(err, driver.ErrBadConn):
+		return "bad connection"
 	case errors.Is(err, os.ErrNotExist):
 		return "no such file or directory"
 	case errors.Is(err, os.ErrPermission):

@@ -90,6 +90,7 @@ func TestSQL(t *testing.T) {
 		{name: "query", db: &fakeDB{}, opts: checks.SQLOptions{Query: "SELECT 1"}},
 		{name: "refused", db: &fakeDB{pingErr: fmt.Errorf("dial %s: %w", dsnLike, syscall.ECONNREFUSED)},
 			opts: checks.SQLOptions{Name: "postgres"}, want: "postgres: connection refused"},
+		{name: "bad connection", db: &fakeDB{pingErr: driver.ErrBadConn}, want: "sql: bad connection"},
 		{name: "query fails", db: &fakeDB{pingErr: errors.New("relation does not exist")},
 			opts: checks.SQLOptions{Query: "SELECT 1 FROM orders"}, want: "sql: failed"},
 		{name: "hangs", db: &fakeDB{block: true}, timeout: 100 * time.Millisecond, want: "sql: timeout after"},
