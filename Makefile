@@ -18,8 +18,20 @@ export PORT
 
 .PHONY: demo test vet lint fmt bench
 
-demo: ## run the example service on :$(PORT)
-	go run ./core/internal/demo
+# The example service `make demo` runs: chi, gin, echo, fiber or nethttp.
+# PORT (above), PROPAGATION_DELAY, DRAIN_TIMEOUT, MIGRATION_DELAY and
+# REDIS_ADDR reach it from the environment or the make command line.
+FRAMEWORK ?= chi
+DEMO_BIN  := $(or $(TMPDIR),/tmp)/probekit-demo-$(FRAMEWORK)
+
+# The binary is exec'd, not `go run`: the service is then the process that
+# Ctrl-C and `kill -TERM <pid>` (it prints its pid and the curl lines to
+# try) reach, and its exit status is make's.
+demo: ## run the example service (FRAMEWORK=chi|gin|echo|fiber|nethttp) on :$(PORT)
+	@case "$(FRAMEWORK)" in chi|gin|echo|fiber|nethttp) ;; \
+	  *) echo "FRAMEWORK must be chi, gin, echo, fiber or nethttp, not '$(FRAMEWORK)'" >&2; exit 2 ;; esac
+	go build -o "$(DEMO_BIN)" ./examples/$(FRAMEWORK)
+	exec "$(DEMO_BIN)"
 
 test: vet ## go vet + go test -race over every module, integration tests included
 	go test -race -count=1 -timeout 4m $(PKGS)
