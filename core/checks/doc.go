@@ -47,8 +47,8 @@
 //	dns db.internal: no such host
 //	postgres: connection refused
 //
-// Reasons never contain secrets: no passwords, DSNs, tokens, URL user
-// information, paths or query strings. The underlying error, shown in probe
+// Reasons never contain secrets: no passwords, DSNs, tokens or header
+// values, and of a URL only the host (no user information, path or query). The underlying error, shown in probe
 // responses only with core.Options.ExposeErrors, is scrubbed of what the
 // check knows to be secret (URLs of HTTP errors, Redis passwords echoed in
 // a reply); a driver's own error text is the driver's.

@@ -18,28 +18,28 @@ const (
 
 // HeapInUse returns a check that fails (or degrades, see [LimitOptions])
 // when the Go heap in use (bytes in in-use spans, runtime.MemStats.HeapInuse)
-// exceeds max bytes. Set max below the container's memory limit to take the
+// exceeds limit bytes. Set limit below the container's memory limit to take the
 // pod out of rotation, or restart it from a liveness probe, before the
 // kernel kills it.
 //
 // The check reads runtime/metrics, which does not stop the world. Failures
 // read "heap: 1.9 GiB in use (max 1.5 GiB)". HeapInUse returns an error if
-// max is zero.
-func HeapInUse(max uint64, opts LimitOptions) (core.CheckFunc, error) {
-	if max == 0 {
-		return nil, errors.New("checks: HeapInUse: max must be positive")
+// limit is zero.
+func HeapInUse(limit uint64, opts LimitOptions) (core.CheckFunc, error) {
+	if limit == 0 {
+		return nil, errors.New("checks: HeapInUse: limit must be positive")
 	}
 	return func(context.Context) error {
 		n, err := heapInUse()
 		if err != nil {
 			return core.Unhealthy("heap: cannot read runtime metrics", err)
 		}
-		if n <= max {
+		if n <= limit {
 			return nil
 		}
 		return opts.breach(
-			fmt.Sprintf("heap: %s in use (max %s)", formatBytes(n), formatBytes(max)),
-			fmt.Sprintf("heap in use %d bytes, limit %d", n, max))
+			fmt.Sprintf("heap: %s in use (max %s)", formatBytes(n), formatBytes(limit)),
+			fmt.Sprintf("heap in use %d bytes, limit %d", n, limit))
 	}, nil
 }
 
