@@ -26,13 +26,9 @@ type Options struct {
 // They answer every method (others than GET and HEAD with 405, as core
 // does), so register them before any catch-all route of your own.
 //
-// Only the first Options is used. h must not be nil; as with chi's own
-// routing mistakes, a nil registry is a programming error and panics here,
-// at registration, rather than on the first probe.
+// Only the first Options is used. A nil h does not panic: its probes answer
+// 500 "probekit: nil registry" (see [core.Registry.Probe]).
 func Register(r chi.Router, h *core.Registry, opts ...Options) {
-	if h == nil {
-		panic("chihealth: Register called with a nil *core.Registry")
-	}
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]

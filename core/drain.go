@@ -69,8 +69,9 @@ func (r *Registry) Drain(next http.Handler) http.Handler {
 			next.ServeHTTP(w, req)
 			return
 		}
-		r.inFlight.Enter()
-		defer r.inFlight.Leave()
+		f := r.InFlight()
+		f.Enter()
+		defer f.Leave()
 		if r.Draining() {
 			w.Header()["Connection"] = hdrClose
 		}
@@ -86,7 +87,7 @@ var hdrClose = []string{"close"}
 // mount is always known.
 func (r *Registry) MountedAt(prefix string) {
 	prefix = strings.TrimRight(prefix, "/")
-	if prefix == "" {
+	if prefix == "" || r == nil {
 		return
 	}
 	for {
@@ -106,10 +107,14 @@ func (r *Registry) MountedAt(prefix string) {
 }
 
 // IsProbePath reports whether path is one of the probe endpoints, or a
-// per-check path, at the root or under a prefix given to MountedAt.
+// per-check path, at the root or under a prefix given to MountedAt. It does
+// not allocate.
 func (r *Registry) IsProbePath(path string) bool {
 	if _, _, ok := matchPath(path); ok {
 		return true
+	}
+	if r == nil {
+		return false
 	}
 	if list := r.prefixes.Load(); list != nil {
 		for _, p := range *list {

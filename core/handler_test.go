@@ -272,3 +272,16 @@ func TestIsProbePath(t *testing.T) {
 		}
 	}
 }
+
+func TestNilRegistry(t *testing.T) {
+	t.Parallel()
+	var r *Registry
+	r.MountedAt("/internal")
+	w := serve(r.Drain(r.Handler()), "GET", "/readyz")
+	if w.Code != 500 || w.Body.String() != "probekit: nil registry\n" || w.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("nil registry probe: %d %q", w.Code, w.Body)
+	}
+	if w := serve(r.Drain(http.NotFoundHandler()), "GET", "/orders"); w.Code != 404 || r.Draining() {
+		t.Fatalf("nil registry drain: %d", w.Code)
+	}
+}

@@ -45,12 +45,22 @@ func (s State) String() string {
 func (r *Registry) State() State { return State(r.state.Load()) }
 
 // Draining reports whether shutdown has begun. Drain middlewares use it to
-// add "Connection: close" so keep-alive clients move to other pods.
-func (r *Registry) Draining() bool { return r.State() >= StateDraining }
+// add "Connection: close" so keep-alive clients move to other pods. A nil
+// Registry is never draining.
+func (r *Registry) Draining() bool { return r != nil && r.State() >= StateDraining }
 
 // InFlight returns the registry's in-flight request counter, which the drain
-// middlewares feed and Shutdown waits on.
-func (r *Registry) InFlight() *InFlight { return &r.inFlight }
+// middlewares feed and Shutdown waits on. A nil Registry returns a counter
+// of its own that nothing waits on, so a drain middleware built on a nil
+// registry passes requests through instead of crashing.
+func (r *Registry) InFlight() *InFlight {
+	if r == nil {
+		return &orphanInFlight
+	}
+	return &r.inFlight
+}
+
+var orphanInFlight InFlight
 
 // MarkStarted ends the starting phase at once, without waiting for startup
 // checks to pass. Without it, the registry leaves StateStarting the first

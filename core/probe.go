@@ -121,7 +121,14 @@ func kindIndex(k Kind) int {
 // than the slowest check's timeout. When every check the request needs is a
 // background check, the answer is a pre-rendered response, re-rendered only
 // when a result or the lifecycle state changes.
+//
+// A nil *Registry answers every probe with 500 "probekit: nil registry", the
+// status of an internal failure: a wiring mistake fails every probe visibly
+// instead of crashing the process.
 func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
+	if r == nil {
+		return withBody(req, http.StatusInternalServerError, contentTypeText, nilRegistry)
+	}
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		return r.plain(req, http.StatusMethodNotAllowed, "method not allowed: use GET or HEAD", "GET, HEAD")
 	}
@@ -237,6 +244,8 @@ func withBody(req ProbeRequest, code int, ct string, body []byte) ProbeResponse 
 	}
 	return ProbeResponse{Code: code, ContentType: ct, Body: body}
 }
+
+var nilRegistry = []byte("probekit: nil registry\n")
 
 // probeQuery is the parsed query of a probe.
 type probeQuery struct {

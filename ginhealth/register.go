@@ -15,13 +15,9 @@ import (
 // Register tells h the group's path (see [core.Registry.MountedAt]) so that
 // Drain leaves the probes out of the in-flight count there too.
 //
-// h must not be nil; as with gin's own routing mistakes, a nil registry is a
-// programming error and panics here, at registration, rather than on the
-// first probe.
+// A nil h does not panic: its probes answer 500 "probekit: nil registry"
+// (see [core.Registry.Probe]).
 func Register(r gin.IRoutes, h *core.Registry) {
-	if h == nil {
-		panic("ginhealth: Register called with a nil *core.Registry")
-	}
 	if g, ok := r.(interface{ BasePath() string }); ok {
 		h.MountedAt(g.BasePath())
 	}

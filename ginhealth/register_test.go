@@ -80,12 +80,17 @@ func TestRunRejectsNil(t *testing.T) {
 	}
 }
 
-func TestRegisterNilRegistryPanics(t *testing.T) {
+func TestRegisterNilRegistry(t *testing.T) {
 	t.Parallel()
-	defer func() {
-		if recover() == nil {
-			t.Error("Register(r, nil) did not panic")
+	r := gin.New()
+	r.Use(ginhealth.Drain(nil))
+	ginhealth.Register(r, nil)
+	r.GET("/orders", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	for path, want := range map[string]int{"/readyz": 500, "/livez/db": 500, "/orders": 200} {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != want {
+			t.Errorf("%s with a nil registry: %d, want %d", path, w.Code, want)
 		}
-	}()
-	ginhealth.Register(gin.New(), nil)
+	}
 }

@@ -1,0 +1,27 @@
+package fiberhealth_test
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/probekit/probekit/fiberhealth"
+)
+
+func TestRegisterNilRegistry(t *testing.T) {
+	t.Parallel()
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(fiberhealth.Drain(nil))
+	fiberhealth.Register(app, nil)
+	app.Get("/orders", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	for path, want := range map[string]int{"/readyz": 500, "/livez/db": 500, "/orders": 200} {
+		resp, err := app.Test(httptest.NewRequest("GET", path, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s with a nil registry: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+}
