@@ -13,9 +13,13 @@ import (
 	"github.com/probekit/probekit/integration/faultproxy"
 )
 
-// checkTimeout is the timeout of every check in the fault tests: short, so
-// that the whole matrix runs in a few seconds.
+// checkTimeout is the timeout of the checks that must fail in the fault
+// tests: short, so that the whole matrix runs in a few seconds.
 const checkTimeout = 300 * time.Millisecond
+
+// healthyTimeout is the timeout of the runs that must pass. It is generous:
+// a loaded CI machine must not turn a healthy run into a timeout.
+const healthyTimeout = 2 * time.Second
 
 // target is a real server and a check that talks to it through an address.
 type target struct {
@@ -103,10 +107,10 @@ func newFixture(t *testing.T, tg target) *fixture {
 	return &fixture{target: tg, proxy: p, check: tg.check(t, p.Addr()), label: tg.label(p.Addr())}
 }
 
-// run runs the check once with checkTimeout and returns how long it took
-// and its error.
-func (f *fixture) run() (time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+// run runs the check once with timeout and returns how long it took and
+// its error.
+func (f *fixture) run(timeout time.Duration) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
 	err := f.check(ctx)
@@ -117,7 +121,7 @@ func (f *fixture) run() (time.Duration, error) {
 // connection pools, so that later runs measure one exchange.
 func (f *fixture) healthy(t *testing.T) {
 	t.Helper()
-	if _, err := f.run(); err != nil {
+	if _, err := f.run(healthyTimeout); err != nil {
 		t.Fatalf("healthy run through the proxy: %v", err)
 	}
 }
@@ -145,7 +149,7 @@ func TestFaults(t *testing.T) {
 				if err := f.proxy.Refuse(); err != nil {
 					t.Fatal(err)
 				}
-				_, err := f.run()
+				_, err := f.run(checkTimeout)
 				if got, want := reason(t, err), f.label+": connection refused"; got != want {
 					t.Fatalf("reason = %q, want %q", got, want)
 				}
@@ -157,7 +161,7 @@ func TestFaults(t *testing.T) {
 				if err := f.proxy.Blackhole(); err != nil {
 					t.Fatal(err)
 				}
-				took, err := f.run()
+				took, err := f.run(checkTimeout)
 				got := reason(t, err)
 				if !strings.HasPrefix(got, f.label+": ") || !timeoutAfter.MatchString(got) {
 					t.Fatalf("reason = %q, want %q and a timeout", got, f.label)
@@ -176,7 +180,7 @@ func TestFaults(t *testing.T) {
 				if err := f.proxy.CutAfter(f.cut); err != nil {
 					t.Fatal(err)
 				}
-				_, err := f.run()
+				_, err := f.run(checkTimeout)
 				got := reason(t, err)
 				if !strings.HasPrefix(got, f.label+": ") || timeoutAfter.MatchString(got) {
 					t.Fatalf("reason = %q, want %q and a failure other than a timeout", got, f.label)
@@ -191,21 +195,28 @@ func TestFaults(t *testing.T) {
 				t.Parallel()
 				f := newFixture(t, tg)
 				f.healthy(t)
-				// Half the budget in total, whatever the number of replies.
-				if err := f.proxy.SetLatency(checkTimeout / time.Duration(2*f.chunks)); err != nil {
+				// Half the timeout in total, whatever the number of replies:
+				// the other half is the margin for noise. The timeout is
+				// longer than checkTimeout so that the margin is wide.
+				const timeout = time.Second
+				latency := timeout / time.Duration(2*f.chunks)
+				if err := f.proxy.SetLatency(latency); err != nil {
 					t.Fatal(err)
 				}
-				f.healthy(t)
+				if _, err := f.run(timeout); err != nil {
+					t.Fatalf("with %v of latency per reply and a %v timeout: %v", latency, timeout, err)
+				}
 			})
 
 			t.Run("latency over the timeout", func(t *testing.T) {
 				t.Parallel()
 				f := newFixture(t, tg)
 				f.healthy(t)
+				// One reply alone outlasts the timeout.
 				if err := f.proxy.SetLatency(checkTimeout + 150*time.Millisecond); err != nil {
 					t.Fatal(err)
 				}
-				took, err := f.run()
+				took, err := f.run(checkTimeout)
 				if got := reason(t, err); !strings.HasPrefix(got, f.label+": ") || !timeoutAfter.MatchString(got) {
 					t.Fatalf("reason = %q, want %q and a timeout", got, f.label)
 				}
@@ -220,7 +231,7 @@ func TestFaults(t *testing.T) {
 				var seen transitions
 				h := newRegistry(t, core.Options{Observers: []core.Observer{&seen}})
 				if err := h.Register(core.Check{
-					Name: tg.name, Check: f.check, Timeout: checkTimeout,
+					Name: tg.name, Check: f.check, Timeout: healthyTimeout,
 					FailureThreshold: 2, SuccessThreshold: 2,
 				}); err != nil {
 					t.Fatal(err)
