@@ -69,15 +69,25 @@ func serve(t *testing.T, cfg *tls.Config, handle func(net.Conn)) *fakeServer {
 func (s *fakeServer) Addr() string { return s.ln.Addr().String() }
 
 // closedAddr returns a loopback address where nothing listens.
+//
+// The port stays bound, without listening, until the test ends: a port that
+// was merely closed can be handed to the next listener of a parallel test,
+// and then it answers.
 func closedAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 }
 
 // selfSigned returns a server TLS config with a fresh certificate for

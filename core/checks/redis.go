@@ -31,9 +31,9 @@ type RedisOptions struct {
 	Password string
 
 	// TLS, when non-nil, wraps the connection in TLS configured by it.
-	// ServerName defaults to the host of addr. Redis calls the check once
-	// per run, so the handshake cost is paid on every run. Redis clones the
-	// configuration: later changes to it have no effect.
+	// ServerName defaults to the host of addr. Each run opens a new
+	// connection, so each run pays for a handshake. The configuration is
+	// cloned: later changes to it have no effect.
 	TLS *tls.Config
 }
 
