@@ -22,6 +22,7 @@ var (
 		contentTypeJSON:       {contentTypeJSON},
 		contentTypeHealthJSON: {contentTypeHealthJSON},
 		contentTypeText:       {contentTypeText},
+		allowGetHead:          {allowGetHead},
 	}
 )
 
@@ -38,17 +39,32 @@ func (h handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	} else {
 		resp = withBody(ProbeRequest{Method: req.Method}, http.StatusNotFound, contentTypeText, notFound)
 	}
+	resp.WriteHTTP(w)
+}
+
+// WriteHTTP writes the response to a net/http ResponseWriter: every header
+// of [ProbeResponse.Headers], the status code and the body. Header values
+// are assigned from shared slices rather than with Header.Set, so it does
+// not allocate. The net/http based adapters (chi, gin, echo) use it.
+func (p *ProbeResponse) WriteHTTP(w http.ResponseWriter) {
 	hdr := w.Header()
-	hdr["Content-Type"] = hdrValues[resp.ContentType]
+	hdr["Content-Type"] = sharedValue(p.ContentType)
 	hdr["Cache-Control"] = hdrNoStore
 	hdr["X-Content-Type-Options"] = hdrNosniff
-	if resp.Allow != "" {
-		hdr.Set("Allow", resp.Allow)
+	if p.Allow != "" {
+		hdr["Allow"] = sharedValue(p.Allow)
 	}
-	w.WriteHeader(resp.Code)
-	if resp.Body != nil {
-		_, _ = w.Write(resp.Body)
+	w.WriteHeader(p.Code)
+	if p.Body != nil {
+		_, _ = w.Write(p.Body)
 	}
+}
+
+func sharedValue(v string) []string {
+	if s, ok := hdrValues[v]; ok {
+		return s
+	}
+	return []string{v}
 }
 
 var notFound = []byte("404 page not found\n")

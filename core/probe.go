@@ -68,6 +68,7 @@ const (
 	contentTypeJSON       = "application/json"
 	contentTypeHealthJSON = "application/health+json"
 	contentTypeText       = "text/plain; charset=utf-8"
+	allowGetHead          = "GET, HEAD"
 )
 
 // Headers calls set for each header of the response: Content-Type,
@@ -130,7 +131,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 		return withBody(req, http.StatusInternalServerError, contentTypeText, nilRegistry)
 	}
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
-		return r.plain(req, http.StatusMethodNotAllowed, "method not allowed: use GET or HEAD", "GET, HEAD")
+		return r.plain(req, http.StatusMethodNotAllowed, "method not allowed: use GET or HEAD", allowGetHead)
 	}
 	if req.Kind != Liveness && req.Kind != Readiness && req.Kind != Startup {
 		return r.plain(req, http.StatusNotFound, "unknown probe", "")

@@ -38,3 +38,7 @@ func Drain(h *core.Registry) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// hdrClose is the shared value of the Connection header set while draining:
+// assigning it saves Header.Set's allocation. net/http never modifies it.
+var hdrClose = []string{"close"}

@@ -1,7 +1,6 @@
 package echohealth
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -67,44 +66,7 @@ func probeHandler(h *core.Registry, kind core.Kind) echo.HandlerFunc {
 			RawQuery: req.URL.RawQuery,
 			Accept:   req.Header.Get(echo.HeaderAccept),
 		})
-		w := c.Response()
-		hdr := w.Header()
-		resp.Headers(func(k, v string) { hdr[http.CanonicalHeaderKey(k)] = headerValue(v) })
-		w.WriteHeader(resp.Code)
-		if resp.Body != nil {
-			_, _ = w.Write(resp.Body)
-		}
+		resp.WriteHTTP(c.Response())
 		return nil
 	}
-}
-
-// Shared values of the headers probes set: assigning them saves the []string
-// allocation of Header.Set on every probe. net/http never modifies them.
-var (
-	hdrJSON       = []string{"application/json"}
-	hdrHealthJSON = []string{"application/health+json"}
-	hdrText       = []string{"text/plain; charset=utf-8"}
-	hdrNoStore    = []string{"no-store"}
-	hdrNosniff    = []string{"nosniff"}
-	hdrGetHead    = []string{"GET, HEAD"}
-	hdrClose      = []string{"close"}
-)
-
-// headerValue returns v as a header value, shared for the values core uses.
-func headerValue(v string) []string {
-	switch v {
-	case "application/json":
-		return hdrJSON
-	case "application/health+json":
-		return hdrHealthJSON
-	case "text/plain; charset=utf-8":
-		return hdrText
-	case "no-store":
-		return hdrNoStore
-	case "nosniff":
-		return hdrNosniff
-	case "GET, HEAD":
-		return hdrGetHead
-	}
-	return []string{v}
 }
