@@ -98,6 +98,9 @@ type Check struct {
 	SuccessThreshold int
 }
 
+// ErrInvalidCheck is wrapped by every error Register returns for a bad Check.
+var ErrInvalidCheck = errors.New("core: invalid check")
+
 // DefaultTimeout is the check timeout used when neither Check.Timeout nor
 // Options.DefaultTimeout is set.
 const DefaultTimeout = 800 * time.Millisecond
@@ -105,16 +108,16 @@ const DefaultTimeout = 800 * time.Millisecond
 // validate checks c and fills in its defaults. It never panics.
 func (c Check) normalize(defaultTimeout time.Duration) (Check, error) {
 	if c.Name == "" {
-		return c, errors.New("core: check name is empty")
+		return c, fmt.Errorf("%w: name is empty", ErrInvalidCheck)
 	}
 	if !validName(c.Name) {
-		return c, fmt.Errorf("core: check %q: name may only hold letters, digits and -_.:", c.Name)
+		return c, fmt.Errorf("%w %q: name may only hold letters, digits and -_.:", ErrInvalidCheck, c.Name)
 	}
 	if c.Check == nil {
-		return c, fmt.Errorf("core: check %q: Check func is nil", c.Name)
+		return c, fmt.Errorf("%w %q: Check func is nil", ErrInvalidCheck, c.Name)
 	}
 	if c.Kinds&^allKinds != 0 {
-		return c, fmt.Errorf("core: check %q: unknown Kinds %d", c.Name, uint8(c.Kinds))
+		return c, fmt.Errorf("%w %q: unknown Kinds %d", ErrInvalidCheck, c.Name, uint8(c.Kinds))
 	}
 	if c.Kinds == 0 {
 		c.Kinds = Readiness
@@ -124,17 +127,17 @@ func (c Check) normalize(defaultTimeout time.Duration) (Check, error) {
 		v     time.Duration
 	}{{"Timeout", c.Timeout}, {"Interval", c.Interval}, {"InitialDelay", c.InitialDelay}} {
 		if d.v < 0 {
-			return c, fmt.Errorf("core: check %q: %s is negative (%v)", c.Name, d.field, d.v)
+			return c, fmt.Errorf("%w %q: %s is negative (%v)", ErrInvalidCheck, c.Name, d.field, d.v)
 		}
 	}
 	if c.InitialDelay > 0 && c.Interval == 0 {
-		return c, fmt.Errorf("core: check %q: InitialDelay needs Interval > 0", c.Name)
+		return c, fmt.Errorf("%w %q: InitialDelay needs Interval > 0", ErrInvalidCheck, c.Name)
 	}
 	if c.FailureThreshold < 0 {
-		return c, fmt.Errorf("core: check %q: FailureThreshold must be >= 1, got %d", c.Name, c.FailureThreshold)
+		return c, fmt.Errorf("%w %q: FailureThreshold must be >= 1, got %d", ErrInvalidCheck, c.Name, c.FailureThreshold)
 	}
 	if c.SuccessThreshold < 0 {
-		return c, fmt.Errorf("core: check %q: SuccessThreshold must be >= 1, got %d", c.Name, c.SuccessThreshold)
+		return c, fmt.Errorf("%w %q: SuccessThreshold must be >= 1, got %d", ErrInvalidCheck, c.Name, c.SuccessThreshold)
 	}
 	if c.Timeout == 0 {
 		c.Timeout = defaultTimeout

@@ -54,6 +54,8 @@ func TestRegisterValidation(t *testing.T) {
 				t.Fatalf("Register: %v", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Fatalf("Register error = %v, want it to contain %q", err, tt.want)
+			case tt.want != "" && !errors.Is(err, ErrInvalidCheck):
+				t.Fatalf("Register error %v does not wrap ErrInvalidCheck", err)
 			case tt.want != "" && len(r.snapshotChecks()) != 0:
 				t.Fatalf("a rejected check was registered")
 			}
@@ -104,7 +106,7 @@ func TestOptionsValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := New(tt.opts); err == nil || !strings.Contains(err.Error(), tt.want) {
+			if _, err := New(tt.opts); !errors.Is(err, ErrInvalidOptions) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("New = %v, want an error naming %s", err, tt.want)
 			}
 		})

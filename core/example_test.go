@@ -98,14 +98,17 @@ func ExampleRegistry_Shutdown() {
 		Logger:           slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime})),
 	})
 	h.MarkStarted()
-	h.OnShutdown("db", func(ctx context.Context) error { fmt.Println("closing db"); return nil })
+	_ = h.OnShutdown("db", func(ctx context.Context) error { fmt.Println("closing db"); return nil })
 	err := h.Shutdown(context.Background(), func(ctx context.Context) error { fmt.Println("listener closed"); return nil })
 	fmt.Println("err:", err, "state:", h.State())
 	// Output:
 	// level=INFO msg="probekit: lifecycle ready" component=lifecycle name="" from=starting to=ready reason="marked started"
 	// level=INFO msg="probekit: lifecycle draining" component=lifecycle name="" from=ready to=draining reason="shutdown requested"
+	// level=INFO msg="probekit: propagation delay over, closing listeners" delay=10ms in_flight=0
 	// listener closed
+	// level=INFO msg="probekit: drained, no request in flight"
 	// closing db
+	// level=INFO msg="probekit: shutdown hook done" hook=db
 	// level=INFO msg="probekit: lifecycle stopped" component=lifecycle name="" from=draining to=stopped reason="shutdown complete"
 	// err: <nil> state: stopped
 }

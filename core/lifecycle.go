@@ -70,12 +70,25 @@ func (r *Registry) MarkStarted() { r.transition(StateStarting, StateReady, "mark
 
 // transition moves from -> to, reporting the change once.
 func (r *Registry) transition(from, to State, reason string) bool {
-	if !r.state.CompareAndSwap(int32(from), int32(to)) {
+	if from == to || !r.state.CompareAndSwap(int32(from), int32(to)) {
 		return false
 	}
 	r.gen.Add(1)
 	r.Notify(Transition{Component: "lifecycle", Name: r.opts.Service, From: from.String(), To: to.String(), Reason: reason})
+	if to == StateStopped {
+		close(r.stopped)
+	}
 	return true
+}
+
+// enterStopped moves to StateStopped from whatever state, reporting it once.
+func (r *Registry) enterStopped(reason string) {
+	for {
+		s := r.State()
+		if s == StateStopped || r.transition(s, StateStopped, reason) {
+			return
+		}
+	}
 }
 
 // hook is a named shutdown hook.
@@ -85,13 +98,22 @@ type hook struct {
 }
 
 // OnShutdown registers fn to run at the end of Shutdown, after in-flight
-// requests have drained: close database pools, flush telemetry. Hooks run in
-// reverse registration order (the last opened resource closes first), each
-// with the context that bounds all hooks (Options.HookTimeout).
-func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) {
+// requests have drained: close database pools, flush telemetry. Hooks run
+// once, in reverse registration order (the last opened resource closes
+// first), each with the context that bounds all hooks (Options.HookTimeout).
+// A panicking hook is reported as its error; the others still run. An empty
+// name or a nil fn is an error.
+func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) error {
+	switch {
+	case name == "":
+		return errors.New("core: OnShutdown: name is empty")
+	case fn == nil:
+		return fmt.Errorf("core: OnShutdown %q: fn is nil", name)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.hooks = append(r.hooks, hook{name: name, fn: fn})
+	return nil
 }
 
 // ErrDrainTimeout is wrapped by the error Shutdown returns when requests were
@@ -114,6 +136,10 @@ func (e *DrainTimeoutError) Error() string {
 // Is makes errors.Is(err, ErrDrainTimeout) true.
 func (e *DrainTimeoutError) Is(target error) bool { return target == ErrDrainTimeout }
 
+// ErrShutdownInProgress is returned by a Shutdown that finds the sequence
+// already started (by another Shutdown or Run).
+var ErrShutdownInProgress = errors.New("core: shutdown already in progress")
+
 // Shutdown runs the shutdown sequence:
 //
 //  1. readiness fails at once with "shutting down" (liveness is unchanged);
@@ -126,16 +152,24 @@ func (e *DrainTimeoutError) Is(target error) bool { return target == ErrDrainTim
 //  4. run the shutdown hooks in reverse order within Options.HookTimeout;
 //  5. enter StateStopped.
 //
-// ctx bounds the whole sequence: when it ends (a second signal, say), the
-// remaining waits are cut short and hooks get an ended context. stop may be
-// nil. The error joins a *DrainTimeoutError, stop's error and each hook's
-// error (wrapped with its name); nil means a clean shutdown. Calling Shutdown
-// again returns an error and does nothing.
+// Each step is logged once. ctx bounds the whole sequence: when it ends (a
+// second signal, say), the remaining waits are cut short and hooks get an
+// ended context. stop may be nil. The error joins a *DrainTimeoutError,
+// stop's error and each hook's error (wrapped with its name); nil means a
+// clean shutdown. A Shutdown that finds the sequence already started does
+// nothing and returns ErrShutdownInProgress.
 func (r *Registry) Shutdown(ctx context.Context, stop func(context.Context) error) error {
-	prev := r.State()
-	if prev >= StateDraining || !r.transition(prev, StateDraining, "shutdown requested") {
-		return errors.New("core: shutdown already in progress")
+	for {
+		prev := r.State()
+		if prev >= StateDraining {
+			return ErrShutdownInProgress
+		}
+		// A probe may move Starting to Ready meanwhile: retry, never give up.
+		if r.transition(prev, StateDraining, "shutdown requested") {
+			break
+		}
 	}
+	log := r.opts.Logger
 	var errs []error
 
 	delay := time.NewTimer(r.opts.PropagationDelay)
@@ -144,6 +178,7 @@ func (r *Registry) Shutdown(ctx context.Context, stop func(context.Context) erro
 	case <-ctx.Done():
 		delay.Stop()
 	}
+	log.Info("probekit: propagation delay over, closing listeners", "delay", r.opts.PropagationDelay, "in_flight", r.inFlight.Count())
 
 	drainCtx, cancel := context.WithTimeout(ctx, r.opts.DrainTimeout)
 	if stop != nil {
@@ -152,7 +187,11 @@ func (r *Registry) Shutdown(ctx context.Context, stop func(context.Context) erro
 		}
 	}
 	if err := r.inFlight.Wait(drainCtx); err != nil {
-		errs = append(errs, &DrainTimeoutError{Abandoned: r.inFlight.Count(), Timeout: r.opts.DrainTimeout})
+		dte := &DrainTimeoutError{Abandoned: r.inFlight.Count(), Timeout: r.opts.DrainTimeout}
+		log.Warn("probekit: drain timeout, abandoning requests", "abandoned", dte.Abandoned, "drain_timeout", dte.Timeout)
+		errs = append(errs, dte)
+	} else {
+		log.Info("probekit: drained, no request in flight")
 	}
 	cancel()
 
@@ -161,18 +200,23 @@ func (r *Registry) Shutdown(ctx context.Context, stop func(context.Context) erro
 	return errors.Join(errs...)
 }
 
+// runHooks runs the shutdown hooks once, however often it is called.
 func (r *Registry) runHooks(ctx context.Context) []error {
-	r.mu.RLock()
-	hooks := append([]hook(nil), r.hooks...)
-	r.mu.RUnlock()
+	r.mu.Lock()
+	hooks := r.hooks
+	r.hooks = nil
+	r.mu.Unlock()
 	hookCtx, cancel := context.WithTimeout(ctx, r.opts.HookTimeout)
 	defer cancel()
 	var errs []error
 	for i := len(hooks) - 1; i >= 0; i-- {
 		h := hooks[i]
 		if err := callHook(hookCtx, h.fn); err != nil {
+			r.opts.Logger.Warn("probekit: shutdown hook failed", "hook", h.name, "err", err)
 			errs = append(errs, fmt.Errorf("core: shutdown hook %q: %w", h.name, err))
+			continue
 		}
+		r.opts.Logger.Info("probekit: shutdown hook done", "hook", h.name)
 	}
 	return errs
 }

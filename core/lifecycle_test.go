@@ -23,9 +23,9 @@ func TestShutdownSequence(t *testing.T) {
 	var mu sync.Mutex
 	var steps []string
 	step := func(s string) { mu.Lock(); steps = append(steps, s); mu.Unlock() }
-	r.OnShutdown("db", func(context.Context) error { step("hook db"); return nil })
-	r.OnShutdown("cache", func(context.Context) error { step("hook cache"); return errors.New("flush failed") })
-	r.OnShutdown("panicky", func(context.Context) error { step("hook panicky"); panic("oops") })
+	_ = r.OnShutdown("db", func(context.Context) error { step("hook db"); return nil })
+	_ = r.OnShutdown("cache", func(context.Context) error { step("hook cache"); return errors.New("flush failed") })
+	_ = r.OnShutdown("panicky", func(context.Context) error { step("hook panicky"); panic("oops") })
 
 	r.InFlight().Enter() // a request still being served
 	start := time.Now()
@@ -96,7 +96,7 @@ func TestShutdownContextCutsWaits(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	hookCtxErr := make(chan error, 1)
-	r.OnShutdown("h", func(ctx context.Context) error { hookCtxErr <- ctx.Err(); return nil })
+	_ = r.OnShutdown("h", func(ctx context.Context) error { hookCtxErr <- ctx.Err(); return nil })
 	r.InFlight().Enter()
 	defer r.InFlight().Leave()
 	if err := r.Shutdown(ctx, nil); !errors.Is(err, ErrDrainTimeout) {
@@ -163,7 +163,9 @@ func TestDrainMiddleware(t *testing.T) {
 
 func TestServeGraceful(t *testing.T) {
 	t.Parallel()
-	r := newTestRegistry(t, Options{PropagationDelay: 100 * time.Millisecond, DrainTimeout: 2 * time.Second})
+	// The delay must hold two fresh-connection requests even under -race on
+	// a loaded machine.
+	r := newTestRegistry(t, Options{PropagationDelay: time.Second, DrainTimeout: 2 * time.Second})
 	release := make(chan struct{})
 	mux := http.NewServeMux()
 	mux.Handle("/", r.Handler())

@@ -144,7 +144,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 	switch {
 	case q.verbose:
 		f = formatVerbose
-	case strings.Contains(req.Accept, contentTypeHealthJSON):
+	case acceptsHealthJSON(req.Accept):
 		f = formatHealthJSON
 	}
 
@@ -154,6 +154,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 			return r.plain(req, http.StatusNotFound, "unknown "+req.Kind.String()+" check "+quote(req.Check), "")
 		}
 		res := s.evaluate(ctx)
+		assumeAlive(req.Kind, &res)
 		rep := Report{Kind: req.Kind, Status: res.Status, Message: res.Message, Time: r.now(), Checks: []Result{res}}
 		code, ct, body := r.render(&rep, f, req.Kind.String())
 		return withBody(req, code, ct, body)
@@ -248,6 +249,32 @@ func withBody(req ProbeRequest, code int, ct string, body []byte) ProbeResponse 
 
 var nilRegistry = []byte("probekit: nil registry\n")
 
+// acceptsHealthJSON reports whether an Accept header asks for
+// application/health+json: media types compare case-insensitively, and one
+// with q=0 is refused rather than asked for. It does not allocate.
+func acceptsHealthJSON(accept string) bool {
+	for accept != "" {
+		var part string
+		part, accept, _ = strings.Cut(accept, ",")
+		media, params, _ := strings.Cut(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(media), contentTypeHealthJSON) {
+			continue
+		}
+		for params != "" {
+			var p string
+			p, params, _ = strings.Cut(params, ";")
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // probeQuery is the parsed query of a probe.
 type probeQuery struct {
 	verbose bool
@@ -268,7 +295,7 @@ func parseQuery(raw string) (probeQuery, string) {
 		key, value, _ := strings.Cut(pair, "=")
 		key, ok := unescape(key)
 		if !ok {
-			return q, "malformed query parameter " + quote(pair)
+			continue // not a parameter probes know: ignored like any other
 		}
 		switch key {
 		case "verbose":

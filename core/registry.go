@@ -72,12 +72,12 @@ func (o Options) normalize() (Options, error) {
 		{"HookTimeout", o.HookTimeout},
 	} {
 		if d.v < 0 {
-			return o, fmt.Errorf("core: Options.%s is negative (%v)", d.field, d.v)
+			return o, fmt.Errorf("%w: %s is negative (%v)", ErrInvalidOptions, d.field, d.v)
 		}
 	}
 	for i, ob := range o.Observers {
 		if ob == nil {
-			return o, fmt.Errorf("core: Options.Observers[%d] is nil", i)
+			return o, fmt.Errorf("%w: Observers[%d] is nil", ErrInvalidOptions, i)
 		}
 	}
 	if o.DefaultTimeout == 0 {
@@ -103,7 +103,8 @@ func (o Options) normalize() (Options, error) {
 
 // Registry holds a service's checks, evaluates them for each probe kind,
 // tracks in-flight requests and runs the shutdown sequence. It is safe for
-// concurrent use. Create it with New; start background checks with Start and
+// concurrent use. Create it with New (the zero Registry is not usable: New
+// validates the options it holds); start background checks with Start and
 // stop them with Close.
 type Registry struct {
 	opts      Options
@@ -126,7 +127,8 @@ type Registry struct {
 	gen   atomic.Uint64
 	cache responseCache
 
-	state    atomic.Int32 // State
+	state    atomic.Int32  // State
+	stopped  chan struct{} // closed on entering StateStopped
 	inFlight InFlight
 	prefixes atomic.Pointer[[]string] // extra probe mount points, see MountedAt
 }
@@ -139,9 +141,10 @@ func New(opts Options) (*Registry, error) {
 		return nil, err
 	}
 	r := &Registry{
-		opts:   o,
-		now:    time.Now,
-		checks: make(map[string]*checkState),
+		opts:    o,
+		now:     time.Now,
+		checks:  make(map[string]*checkState),
+		stopped: make(chan struct{}),
 	}
 	r.observers = append([]Observer{NewSlogObserver(o.Logger)}, o.Observers...)
 	r.state.Store(int32(StateStarting))
@@ -183,6 +186,8 @@ var (
 	ErrDuplicateCheck = errors.New("duplicate check name")
 	// ErrClosed: the registry has been closed.
 	ErrClosed = errors.New("registry closed")
+	// ErrInvalidOptions is wrapped by every error New returns.
+	ErrInvalidOptions = errors.New("core: invalid Options")
 	// ErrAlreadyStarted: Start was called twice.
 	ErrAlreadyStarted = errors.New("registry already started")
 )

@@ -52,50 +52,81 @@ func (r *Registry) Evaluate(ctx context.Context, kind Kind, exclude ...string) (
 }
 
 func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Report {
-	state := r.State()
-	if kind == Readiness && state >= StateDraining {
-		return Report{Kind: kind, Status: StatusUnavailable, Message: "shutting down", Time: r.now()}
+	if kind == Readiness && r.State() >= StateDraining {
+		return r.shuttingDown(kind)
 	}
-	if state == StateStarting && kind != Liveness {
-		rep := r.evaluateChecks(ctx, Startup, exclude)
-		if rep.Status == StatusUnavailable {
-			rep.Kind, rep.Message = kind, "starting"
-			return rep
+	var rep Report
+	if r.State() == StateStarting && kind != Liveness {
+		// The startup gate and the probe's own checks run at the same time,
+		// so a probe while starting takes one timeout, not two.
+		gate := r.startChecks(ctx, Startup, exclude)
+		var own pending
+		if kind == Readiness {
+			own = r.startChecks(ctx, kind, exclude)
+		}
+		startup := r.aggregate(Startup, gate.wait(ctx))
+		if startup.Status == StatusUnavailable {
+			startup.Kind, startup.Message = kind, "starting"
+			return startup // the readiness calls go on and record their results
 		}
 		r.transition(StateStarting, StateReady, "startup checks passed")
 		if kind == Startup {
-			return rep
+			return startup
 		}
+		rep = r.aggregate(kind, own.wait(ctx))
+	} else {
+		rep = r.aggregate(kind, r.startChecks(ctx, kind, exclude).wait(ctx))
 	}
-	return r.evaluateChecks(ctx, kind, exclude)
+	if kind == Readiness && r.State() >= StateDraining {
+		// Shutdown began while the checks ran: from its first moment,
+		// readiness fails.
+		return r.shuttingDown(kind)
+	}
+	return rep
 }
 
-// evaluateChecks starts every synchronous check first and only then waits,
-// so the checks run concurrently and the report takes as long as the
-// slowest check, not the sum.
-func (r *Registry) evaluateChecks(ctx context.Context, kind Kind, exclude []string) Report {
+func (r *Registry) shuttingDown(kind Kind) Report {
+	return Report{Kind: kind, Status: StatusUnavailable, Message: "shutting down", Time: r.now()}
+}
+
+// pending is a set of check evaluations that have been started.
+type pending struct {
+	states  []*checkState
+	runs    []*run
+	results []Result
+}
+
+// startChecks starts every synchronous check of kind (except those in
+// exclude) and reads the background ones, without waiting for anything.
+func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string) pending {
 	all := r.snapshotChecks()
-	states := make([]*checkState, 0, len(all))
+	p := pending{states: make([]*checkState, 0, len(all))}
 	for _, s := range all {
 		if s.check.Kinds&kind != 0 && !contains(exclude, s.check.Name) {
-			states = append(states, s)
+			p.states = append(p.states, s)
 		}
 	}
-	results := make([]Result, len(states))
-	runs := make([]*run, len(states))
-	for i, s := range states {
+	p.results = make([]Result, len(p.states))
+	p.runs = make([]*run, len(p.states))
+	for i, s := range p.states {
 		if s.check.Interval > 0 {
-			results[i] = s.last()
+			p.results[i] = s.last()
 			continue
 		}
-		runs[i], results[i] = s.begin(ctx, false)
+		p.runs[i], p.results[i] = s.begin(ctx, false)
 	}
-	for i, rn := range runs {
+	return p
+}
+
+// wait waits for every started run, each until its own deadline: the checks
+// run concurrently, so this takes as long as the slowest, not the sum.
+func (p pending) wait(ctx context.Context) []Result {
+	for i, rn := range p.runs {
 		if rn != nil {
-			results[i] = states[i].wait(ctx, rn)
+			p.results[i] = p.states[i].wait(ctx, rn)
 		}
 	}
-	return r.aggregate(kind, results)
+	return p.results
 }
 
 func contains(list []string, s string) bool {
@@ -111,7 +142,9 @@ func contains(list []string, s string) bool {
 func (r *Registry) aggregate(kind Kind, results []Result) Report {
 	rep := Report{Kind: kind, Status: StatusOK, Time: r.now(), Checks: results}
 	var failed, degraded []string
-	for _, res := range results {
+	for i := range results {
+		res := &results[i]
+		assumeAlive(kind, res)
 		switch {
 		case res.Status == StatusOK:
 		case res.Critical && res.Status == StatusUnavailable:
@@ -132,6 +165,15 @@ func (r *Registry) aggregate(kind Kind, results []Result) Report {
 		rep.Message = "degraded: " + strings.Join(degraded, ", ")
 	}
 	return rep
+}
+
+// assumeAlive reports a check that has not run yet as ok for liveness. Like
+// the kubelet, liveness assumes success until a check has run: a background
+// check in its InitialDelay must not get the container restarted.
+func assumeAlive(kind Kind, res *Result) {
+	if kind == Liveness && res.Time.IsZero() && res.Status != StatusOK {
+		res.Status = StatusOK
+	}
 }
 
 // meta is what every rendered report says about the service.

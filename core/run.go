@@ -35,11 +35,14 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 
 	select {
 	case err := <-serveErr:
-		r.transition(r.State(), StateStopped, "server stopped")
+		// The server stopped by itself (it could not listen, say): the
+		// process is going down, so release what the hooks hold.
+		hookErrs := r.runHooks(ctx)
+		r.enterStopped("server stopped")
 		if err == nil || errors.Is(err, http.ErrServerClosed) {
-			return nil
+			return errors.Join(hookErrs...)
 		}
-		return fmt.Errorf("core: serve: %w", err)
+		return errors.Join(append([]error{fmt.Errorf("core: serve: %w", err)}, hookErrs...)...)
 	case <-sigCtx.Done():
 	}
 
@@ -54,7 +57,8 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 	defer force()
 	forced := make(chan struct{})
 	done := make(chan struct{})
-	go func() { // exits on the second signal or when the sequence ends
+	defer close(done)
+	go func() { // exits on the second signal or when Run returns
 		select {
 		case <-second:
 			close(forced)
@@ -64,9 +68,24 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 	}()
 
 	err := r.Shutdown(shutCtx, stop)
-	close(done)
-	if e := <-serveErr; e != nil && !errors.Is(e, http.ErrServerClosed) {
-		err = errors.Join(err, fmt.Errorf("core: serve: %w", e))
+	if errors.Is(err, ErrShutdownInProgress) {
+		// Someone else (a preStop handler, say) runs the sequence: wait for
+		// it, then make sure this server has stopped too.
+		select {
+		case <-r.stopped:
+		case <-shutCtx.Done():
+		}
+		err = nil
+		if e := stop(shutCtx); e != nil && !errors.Is(e, context.Canceled) {
+			err = fmt.Errorf("core: stop serving: %w", e)
+		}
+	}
+	select {
+	case e := <-serveErr:
+		if e != nil && !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, fmt.Errorf("core: serve: %w", e))
+		}
+	case <-shutCtx.Done(): // forced: do not wait for a server that will not stop
 	}
 	select {
 	case <-forced:

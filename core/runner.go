@@ -33,6 +33,7 @@ type run struct {
 	done     chan struct{} // closed when the function has returned
 	recorded bool          // result holds the run's outcome; guarded by checkState.mu
 	result   Result
+	counted  time.Time // when a stuck-call failure was last counted; guarded by checkState.mu
 }
 
 func newCheckState(c Check, r *Registry) *checkState {
@@ -63,9 +64,12 @@ func (s *checkState) last() Result {
 // begin joins the call in progress or starts a new one under parent. A
 // probe's call ignores the cancellation of parent (other probes may share
 // the call; it has its own deadline); a background call stops with parent.
-// If a previous
-// call is stuck past its deadline it records a failure and returns the
-// result directly, with a nil run.
+//
+// If the call in progress is stuck past its deadline, begin answers at once
+// with a nil run and a failed result. Such a stuck call counts one more
+// failure (and reaches observers) at most once per Timeout, however many
+// probes ask, so a probe storm cannot inflate the failure count while a
+// kubelet probing every few seconds still moves the thresholds.
 func (s *checkState) begin(parent context.Context, background bool) (*run, Result) {
 	now := s.reg.now()
 	s.mu.Lock()
@@ -74,7 +78,14 @@ func (s *checkState) begin(parent context.Context, background bool) (*run, Resul
 			s.mu.Unlock()
 			return r, Result{}
 		}
+		if r.recorded && now.Sub(r.counted) < s.check.Timeout {
+			res := s.result
+			res.Message = s.message(errStillRunning)
+			s.mu.Unlock()
+			return nil, res
+		}
 		res, events := s.recordLocked(errStillRunning, s.check.Timeout, now)
+		r.recorded, r.result, r.counted = true, res, now
 		s.mu.Unlock()
 		s.emit(res, events)
 		return nil, res
@@ -95,15 +106,34 @@ func (s *checkState) begin(parent context.Context, background bool) (*run, Resul
 		err := call(ctx, s.check.Check)
 		end := s.reg.now()
 		elapsed := end.Sub(start)
-		if elapsed > s.check.Timeout {
+		switch {
+		case elapsed > s.check.Timeout:
 			// The function ignored its deadline or returned just after it:
 			// the answer came too late to count as healthy.
 			err = fmt.Errorf("%w after %v", errTimeout, s.check.Timeout)
 			elapsed = s.check.Timeout
+		case background && parent.Err() != nil:
+			// The registry closed (or Start's context ended) mid-call: that
+			// says nothing about the dependency, so nothing is recorded.
+			s.abandon(r)
+			return
 		}
 		s.finish(r, err, elapsed, end)
 	}()
 	return r, Result{}
+}
+
+// abandon frees the check from r without recording an outcome.
+func (s *checkState) abandon(r *run) {
+	s.mu.Lock()
+	if !r.recorded {
+		r.result = s.result
+	}
+	if s.running == r {
+		s.running = nil
+	}
+	s.mu.Unlock()
+	close(r.done)
 }
 
 // call runs f, turning a panic into an error.
@@ -157,8 +187,9 @@ func (s *checkState) wait(ctx context.Context, r *run) Result {
 			s.mu.Unlock()
 			return res
 		}
-		res, events := s.recordLocked(fmt.Errorf("%w after %v", errTimeout, s.check.Timeout), s.check.Timeout, s.reg.now())
-		r.recorded, r.result = true, res
+		now := s.reg.now()
+		res, events := s.recordLocked(fmt.Errorf("%w after %v", errTimeout, s.check.Timeout), s.check.Timeout, now)
+		r.recorded, r.result, r.counted = true, res, now
 		s.mu.Unlock()
 		s.emit(res, events)
 		return res
@@ -228,11 +259,7 @@ func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Res
 
 	res.Message = ""
 	if err != nil {
-		if s.reg.opts.ExposeErrors {
-			res.Message = err.Error()
-		} else {
-			res.Message = Reason(err)
-		}
+		res.Message = s.message(err)
 		if s.status == StatusOK {
 			res.Message = fmt.Sprintf("%s (failure %d of %d)", res.Message, res.ConsecutiveFailures, c.FailureThreshold)
 		}
@@ -249,10 +276,19 @@ func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Res
 		}
 		events = append(events, Transition{
 			Component: "check", Name: c.Name, From: from, To: s.status.String(),
-			Reason: res.Message, Time: at,
+			Reason: Reason(err), Time: at, // never raw error text, even with ExposeErrors
 		})
 	}
 	return *res, events
+}
+
+// message is what responses show for err: its reason, or its raw text with
+// Options.ExposeErrors.
+func (s *checkState) message(err error) string {
+	if s.reg.opts.ExposeErrors {
+		return err.Error()
+	}
+	return Reason(err)
 }
 
 // emit reports a result and its transitions; called without s.mu.

@@ -18,7 +18,7 @@ import (
 )
 
 // Fake is a check whose behaviour tests set at any time. Its methods are
-// safe for concurrent use. The zero value is not usable; call NewFake.
+// safe for concurrent use. The zero value is a healthy Fake, as is NewFake's.
 type Fake struct {
 	calls atomic.Int64
 

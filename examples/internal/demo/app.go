@@ -66,7 +66,9 @@ func New(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*Ap
 		}
 	}
 	// Close the database only after the last in-flight request is done.
-	h.OnShutdown("store", func(context.Context) error { return st.Close() })
+	if err := h.OnShutdown("store", func(context.Context) error { return st.Close() }); err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
 	if err := h.Start(ctx); err != nil {
 		return nil, errors.Join(err, st.Close())
 	}

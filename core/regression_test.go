@@ -1,0 +1,214 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Cancelling Start's context, or Close, while a background call is in flight
+// must not record the call's context.Canceled as the dependency failing:
+// the schedulers are gone, so the failure would stand for the whole drain.
+func TestBackgroundCallCanceledByCloseIsNotAFailure(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	r := newTestRegistry(t, Options{Observers: []Observer{rec}})
+	inCall := make(chan struct{}, 1)
+	var calls atomic.Int32
+	_ = r.Register(Check{Name: "loop", Kinds: Liveness, Interval: 20 * time.Millisecond, Check: func(ctx context.Context) error {
+		if calls.Add(1) == 1 {
+			return nil
+		}
+		select {
+		case inCall <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	_ = r.Start(ctx)
+	<-inCall
+	cancel()
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if res := r.lookup("loop").last(); res.Status != StatusOK || res.ConsecutiveFailures != 0 {
+		t.Fatalf("after Close mid-call: %v %q, %d failures", res.Status, res.Message, res.ConsecutiveFailures)
+	}
+	if resp := r.Probe(context.Background(), ProbeRequest{Method: "GET", Kind: Liveness}); resp.Code != 200 {
+		t.Fatalf("livez after Close = %d %s", resp.Code, resp.Body)
+	}
+}
+
+// Shutdown must win against a probe (or MarkStarted) moving the state from
+// Starting to Ready at the same moment.
+func TestShutdownRacesStartup(t *testing.T) {
+	t.Parallel()
+	for i := range 2000 {
+		r, _ := New(Options{Logger: discardLogger(), PropagationDelay: time.Nanosecond, DrainTimeout: time.Second})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); r.MarkStarted() }()
+		err := r.Shutdown(context.Background(), nil)
+		wg.Wait()
+		if err != nil || r.State() != StateStopped {
+			t.Fatalf("iteration %d: Shutdown = %v, state %v", i, err, r.State())
+		}
+	}
+}
+
+// When another caller already runs the shutdown sequence, Run waits for it
+// and still stops its own server, instead of waiting for a serve that never
+// ends.
+func TestRunWhileShutdownInProgress(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: 100 * time.Millisecond})
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- r.Shutdown(context.Background(), nil) }() // a preStop handler, say
+	waitFor(t, r.Draining)
+	if err := r.Shutdown(context.Background(), nil); !errors.Is(err, ErrShutdownInProgress) {
+		t.Fatalf("second Shutdown = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- r.Run(ctx, func() error { <-stopped; return http.ErrServerClosed },
+			func(context.Context) error { close(stopped); return nil })
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		close(stopped)
+		t.Fatal("Run did not return after the other shutdown finished")
+	}
+	if err := <-shutdown; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// While starting, the startup gate and the readiness checks run together:
+// a probe takes one timeout, not two.
+func TestStartingProbeTakesOneTimeout(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{})
+	slow := func(context.Context) error { time.Sleep(400 * time.Millisecond); return nil }
+	_ = r.Register(Check{Name: "migrations", Kinds: Startup, Timeout: time.Second, Check: slow})
+	_ = r.Register(Check{Name: "db", Timeout: time.Second, Check: slow})
+	start := time.Now()
+	resp := r.Probe(context.Background(), ProbeRequest{Method: "GET", Kind: Readiness})
+	if d := time.Since(start); d > 700*time.Millisecond { // in sequence: 800ms
+		t.Fatalf("readiness probe while starting took %v", d)
+	}
+	if resp.Code != 200 {
+		t.Fatalf("readyz = %d %s", resp.Code, resp.Body)
+	}
+}
+
+// A stuck call counts one failure per Timeout, not one per probe: a probe
+// storm neither inflates the failure count nor floods observers.
+func TestStuckCallCountsOncePerTimeout(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	r := newTestRegistry(t, Options{Observers: []Observer{rec}})
+	release := make(chan struct{})
+	defer close(release)
+	var calls atomic.Int32
+	_ = r.Register(Check{Name: "stuck", Timeout: 200 * time.Millisecond, Check: blockingCheck(&calls, release)})
+	r.MarkStarted()
+	for range 100 {
+		_, _ = r.Evaluate(context.Background(), Readiness)
+	}
+	res := r.lookup("stuck").last()
+	rec.mu.Lock()
+	results := rec.results
+	rec.mu.Unlock()
+	if res.ConsecutiveFailures != 1 || results != 1 {
+		t.Fatalf("100 probes of one stuck call: %d failures, %d results; want 1 and 1", res.ConsecutiveFailures, results)
+	}
+	time.Sleep(250 * time.Millisecond)
+	rep, _ := r.Evaluate(context.Background(), Readiness)
+	if got := rep.Checks[0]; got.ConsecutiveFailures != 2 || got.Status != StatusUnavailable || !strings.Contains(got.Message, "still in progress") {
+		t.Fatalf("a probe a timeout later: %+v", got)
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("%d calls", calls.Load())
+	}
+}
+
+// A background liveness check that has not run yet (InitialDelay) does not
+// fail liveness: like the kubelet, assume alive until a check has run.
+func TestLivenessBeforeFirstRun(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{})
+	_ = r.Register(Check{Name: "loop", Kinds: Liveness | Readiness, Interval: time.Second, InitialDelay: time.Minute, Check: ok})
+	_ = r.Start(context.Background())
+	for _, tt := range []struct {
+		req  ProbeRequest
+		code int
+	}{
+		{ProbeRequest{Method: "GET", Kind: Liveness}, 200},
+		{ProbeRequest{Method: "GET", Kind: Liveness, Check: "loop"}, 200},
+		{ProbeRequest{Method: "GET", Kind: Readiness}, 503}, // not ready until checked
+	} {
+		if resp := r.Probe(context.Background(), tt.req); resp.Code != tt.code {
+			t.Errorf("%v %q = %d, want %d: %s", tt.req.Kind, tt.req.Check, resp.Code, tt.code, resp.Body)
+		}
+	}
+}
+
+// A readiness probe whose checks were running when shutdown began answers
+// 503: readiness fails from the first moment of shutdown.
+func TestReadinessAfterShutdownBeganMidProbe(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond})
+	inCheck := make(chan struct{})
+	proceed := make(chan struct{})
+	_ = r.Register(Check{Name: "db", Check: func(context.Context) error { close(inCheck); <-proceed; return nil }})
+	r.MarkStarted()
+	go func() { <-inCheck; _ = r.Shutdown(context.Background(), nil); close(proceed) }()
+	if resp := r.Probe(context.Background(), ProbeRequest{Method: "GET", Kind: Readiness}); resp.Code != 503 || !strings.Contains(string(resp.Body), "shutting down") {
+		t.Fatalf("readyz = %d %s", resp.Code, resp.Body)
+	}
+}
+
+// ExposeErrors shows raw errors in responses, never in logs or transitions.
+func TestExposeErrorsStaysOutOfTransitions(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	r := newTestRegistry(t, Options{ExposeErrors: true, Observers: []Observer{rec}})
+	_ = r.Register(Check{Name: "db", Check: func(context.Context) error { return errors.New("password=hunter2: connection refused") }})
+	r.MarkStarted()
+	rep, _ := r.Evaluate(context.Background(), Readiness)
+	if !strings.Contains(rep.Checks[0].Message, "hunter2") {
+		t.Fatal("ExposeErrors did not expose")
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for _, tr := range rec.transitions {
+		if strings.Contains(tr.Reason, "hunter2") {
+			t.Fatalf("transition reason leaks: %q", tr.Reason)
+		}
+	}
+}
+
+func TestOnShutdownValidation(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{})
+	if err := r.OnShutdown("", func(context.Context) error { return nil }); err == nil {
+		t.Error("empty hook name accepted")
+	}
+	if err := r.OnShutdown("db", nil); err == nil {
+		t.Error("nil hook accepted")
+	}
+}
