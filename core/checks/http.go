@@ -54,6 +54,7 @@ const (
 // is wrapped with the target's host name only.
 var (
 	errOtherHost        = errors.New("redirect to another host refused")
+	errDowngrade        = errors.New("redirect from https to http refused")
 	errTooManyRedirects = fmt.Errorf("stopped after %d redirects", maxHTTPRedirects)
 )
 
@@ -152,6 +153,11 @@ func (h *httpCheck) newClient(c *http.Client, host string) *http.Client {
 		if target := req.URL.Hostname(); !strings.EqualFold(target, host) {
 			return fmt.Errorf("%w (%s)", errOtherHost, target)
 		}
+		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+			// Go's client would resend Header (an Authorization, say) in
+			// clear text to the same host.
+			return errDowngrade
+		}
 		if len(via) >= maxHTTPRedirects {
 			return errTooManyRedirects
 		}
@@ -168,7 +174,7 @@ func (h *httpCheck) check(ctx context.Context) error {
 	defer cancel()
 	resp, err := h.client.Do(h.req.Clone(ctx))
 	if err != nil {
-		if (errors.Is(err, errOtherHost) || errors.Is(err, errTooManyRedirects)) && ctx.Err() == nil {
+		if (errors.Is(err, errOtherHost) || errors.Is(err, errDowngrade) || errors.Is(err, errTooManyRedirects)) && ctx.Err() == nil {
 			return core.Unhealthy(h.label+": "+redirectReason(err), sanitize(err))
 		}
 		return failure(ctx, h.label, budget, err)

@@ -127,6 +127,34 @@ func TestHTTP(t *testing.T) {
 	}
 }
 
+func TestHTTPRefusesSchemeDowngrade(t *testing.T) {
+	t.Parallel()
+	var plainHits atomic.Int32
+	plain := upstream(t, func(w http.ResponseWriter, r *http.Request) {
+		plainHits.Add(1)
+		if r.Header.Get("Authorization") != "" {
+			t.Error("the token was sent in clear text")
+		}
+	})
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/", http.StatusFound) // same host 127.0.0.1, http
+	}))
+	t.Cleanup(secure.Close)
+	check := must(t)(checks.HTTP(secure.URL, checks.HTTPOptions{
+		Client: secure.Client(),
+		Header: http.Header{"Authorization": {"Bearer t0ken"}},
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ce := mustFail(t, check(ctx))
+	if !strings.HasSuffix(ce.Reason, ": redirect from https to http refused") || strings.Contains(ce.Error(), "t0ken") {
+		t.Fatalf("reason = %q, error %q", ce.Reason, ce.Error())
+	}
+	if plainHits.Load() != 0 {
+		t.Fatal("the downgrade was followed")
+	}
+}
+
 func TestHTTPUsesCustomClient(t *testing.T) {
 	t.Parallel()
 	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) {

@@ -32,6 +32,12 @@ type SQLOptions struct {
 // core.Options.ExposeErrors: drivers do not put passwords in their errors,
 // but they may name the user, database and host.
 //
+// Because the connection comes from the service's own pool, a saturated
+// pool makes the ping wait for a free connection and time out: readiness
+// then fails exactly when the service is busiest, and every pod may drop out
+// of rotation at once. Register SQL as Optional, or give it a small *sql.DB
+// of its own (SetMaxOpenConns(1)), and watch saturation with SQLPool.
+//
 // SQL returns an error if db is nil.
 func SQL(db *sql.DB, opts SQLOptions) (core.CheckFunc, error) {
 	if db == nil {
