@@ -17,8 +17,7 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	conformance.Run(t, func(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
 		e := echo.New()
-		e.Use(middleware.Recover())
-		e.Use(echohealth.Drain(h))
+		e.Use(echohealth.Drain(h), middleware.Recover())
 		if cfg.Prefix == "" {
 			echohealth.Register(e, h)
 		} else {

@@ -10,8 +10,7 @@
 //	defer h.Close()
 //
 //	e := echo.New()
-//	e.Use(middleware.Recover())
-//	e.Use(echohealth.Drain(h))           // in-flight tracking, Connection: close while draining
+//	e.Use(echohealth.Drain(h), middleware.Recover()) // Drain outermost: in-flight tracking, Connection: close while draining
 //	echohealth.Register(e, h)            // /livez /readyz /startupz /healthz /ready (+ /{probe}/:check)
 //	err = echohealth.Run(ctx, e, ":8080", h) // SIGTERM: not ready, wait, drain, e.Shutdown, hooks
 //
@@ -22,4 +21,8 @@
 //
 // Run and Serve set e.HideBanner and e.HidePort: the registry logs each
 // lifecycle step once with log/slog, and echo's banner would only repeat it.
+// They also set e.Server.ReadHeaderTimeout to [ReadHeaderTimeout] (10s)
+// unless it is already set, as chihealth and ginhealth do, so that slow
+// clients cannot hold connections open. A nil echo or registry is an error
+// returned at once.
 package echohealth

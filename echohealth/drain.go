@@ -11,11 +11,17 @@ import (
 // keep-alive clients move to other pods. Probe requests are not counted (see
 // [core.Registry.IsProbePath]): a probe must never hold shutdown up.
 //
-// Put it after echo's middleware.Recover, so that a recovered panic is
-// answered after the count was released:
+// Register it first, outermost, so that everything the other middleware
+// does is counted too, middleware.Recover's 500 for a recovered panic
+// included:
 //
-//	e.Use(middleware.Recover())
-//	e.Use(echohealth.Drain(h))
+//	e.Use(echohealth.Drain(h), middleware.Recover())
+//
+// Inside Recover, Drain would release the count while the panic unwinds,
+// before Recover writes the answer. An error a handler returns is written by
+// e.HTTPErrorHandler only after the whole chain has returned, outside any
+// middleware; the server's graceful stop (e.Shutdown) still waits for that
+// response.
 //
 // Drain itself takes two atomic operations and allocates nothing; echo builds
 // the chain of e.Use middleware per request, which costs each middleware one

@@ -14,25 +14,31 @@ import (
 	"github.com/probekit/probekit/echohealth"
 )
 
-// drainServer returns an echo server with Recover, Drain and the probes
-// under prefix, whose /app/* routes and a synchronous readiness check
-// record the in-flight count seen while they run.
-func drainServer(t *testing.T, prefix string) (*echo.Echo, *core.Registry, *atomic.Int64) {
+// drainServer returns an echo server with Drain, Recover (in the
+// recommended order: Drain outermost) and the probes under prefix, whose
+// /app/* routes and a synchronous readiness check record the in-flight count
+// seen while they run in seen, and whose error handler records it in
+// answered.
+func drainServer(t *testing.T, prefix string) (e *echo.Echo, h *core.Registry, seen, answered *atomic.Int64) {
 	t.Helper()
 	h, err := core.New(core.Options{Logger: quiet,
 		PropagationDelay: time.Millisecond, DrainTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := new(atomic.Int64)
+	seen, answered = new(atomic.Int64), new(atomic.Int64)
 	seen.Store(-1)
+	answered.Store(-1)
 	record := func() { seen.Store(h.InFlight().Count()) }
 	if err := h.Register(core.Check{Name: "count", Check: func(context.Context) error { record(); return nil }}); err != nil {
 		t.Fatal(err)
 	}
-	e := echo.New()
-	e.Use(middleware.Recover())
-	e.Use(echohealth.Drain(h))
+	e = echo.New()
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		answered.Store(h.InFlight().Count())
+		e.DefaultHTTPErrorHandler(err, c)
+	}
+	e.Use(echohealth.Drain(h), middleware.Recover())
 	if prefix == "" {
 		echohealth.Register(e, h)
 	} else {
@@ -42,7 +48,7 @@ func drainServer(t *testing.T, prefix string) (*echo.Echo, *core.Registry, *atom
 	e.GET("/app/panic", func(c echo.Context) error { record(); panic("boom") })
 	e.GET("/app/error", func(c echo.Context) error { record(); return echo.NewHTTPError(http.StatusTeapot) })
 	e.GET("/app/plain-error", func(c echo.Context) error { record(); return errors.New("plain") })
-	return e, h, seen
+	return e, h, seen, answered
 }
 
 func TestDrainCounts(t *testing.T) {
@@ -51,28 +57,36 @@ func TestDrainCounts(t *testing.T) {
 		prefix, target string
 		code           int
 		counted        int64 // the in-flight count while the handler ran
+		// answered is the in-flight count while e.HTTPErrorHandler wrote
+		// the error, -1 when it did not run. Recover writes a recovered
+		// panic's 500 inside Drain; a returned error is written after the
+		// whole chain returned.
+		answered int64
 	}{
-		{"", "/app/ok", http.StatusOK, 1},
-		{"", "/app/panic", http.StatusInternalServerError, 1},
-		{"", "/app/error", http.StatusTeapot, 1},
-		{"", "/app/plain-error", http.StatusInternalServerError, 1},
-		{"", "/readyz", http.StatusOK, 0},
-		{"", "/ready", http.StatusOK, 0},
-		{"", "/readyz/count", http.StatusOK, 0},
-		{"/internal", "/internal/readyz", http.StatusOK, 0},
-		{"/internal", "/internal/readyz/count?verbose", http.StatusOK, 0},
-		{"/internal", "/app/ok", http.StatusOK, 1},
+		{"", "/app/ok", http.StatusOK, 1, -1},
+		{"", "/app/panic", http.StatusInternalServerError, 1, 1},
+		{"", "/app/error", http.StatusTeapot, 1, 0},
+		{"", "/app/plain-error", http.StatusInternalServerError, 1, 0},
+		{"", "/readyz", http.StatusOK, 0, -1},
+		{"", "/ready", http.StatusOK, 0, -1},
+		{"", "/readyz/count", http.StatusOK, 0, -1},
+		{"/internal", "/internal/readyz", http.StatusOK, 0, -1},
+		{"/internal", "/internal/readyz/count?verbose", http.StatusOK, 0, -1},
+		{"/internal", "/app/ok", http.StatusOK, 1, -1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.prefix+tc.target, func(t *testing.T) {
 			t.Parallel()
-			e, h, seen := drainServer(t, tc.prefix)
+			e, h, seen, answered := drainServer(t, tc.prefix)
 			rec := serve(e, "GET", tc.target, "")
 			if rec.Code != tc.code {
 				t.Fatalf("GET %s = %d, want %d", tc.target, rec.Code, tc.code)
 			}
 			if got := seen.Load(); got != tc.counted {
 				t.Errorf("in-flight count while serving = %d, want %d", got, tc.counted)
+			}
+			if got := answered.Load(); got != tc.answered {
+				t.Errorf("in-flight count while the error was written = %d, want %d", got, tc.answered)
 			}
 			if n := h.InFlight().Count(); n != 0 {
 				t.Errorf("in-flight count after the request = %d, want 0", n)
@@ -88,7 +102,7 @@ func TestDrainCounts(t *testing.T) {
 // "Connection: close" once shutdown has begun, and probes do not.
 func TestDrainConnectionClose(t *testing.T) {
 	t.Parallel()
-	e, h, _ := drainServer(t, "")
+	e, h, _, _ := drainServer(t, "")
 	if err := h.Shutdown(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}

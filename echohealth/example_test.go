@@ -28,8 +28,7 @@ func Example() {
 	_ = h.Register(core.Check{Name: "db", Check: func(context.Context) error { return nil }})
 
 	e := echo.New()
-	e.Use(middleware.Recover())
-	e.Use(echohealth.Drain(h))
+	e.Use(echohealth.Drain(h), middleware.Recover()) // Drain outermost: it also counts Recover's 500
 	echohealth.Register(e, h)
 	e.GET("/orders", func(c echo.Context) error { return c.String(http.StatusOK, "[]") })
 

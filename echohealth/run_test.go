@@ -35,11 +35,10 @@ func get(url string) (int, string, error) {
 // returns nil and the port refuses connections.
 func TestServeGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t, core.Options{PropagationDelay: 300 * time.Millisecond, DrainTimeout: 5 * time.Second}, false)
+	h := newRegistry(t, core.Options{PropagationDelay: time.Second, DrainTimeout: 5 * time.Second}, false)
 	release := make(chan struct{})
 	e := echo.New()
-	e.Use(middleware.Recover())
-	e.Use(echohealth.Drain(h))
+	e.Use(echohealth.Drain(h), middleware.Recover())
 	echohealth.Register(e, h)
 	e.GET("/app/slow", func(c echo.Context) error {
 		<-release
@@ -129,6 +128,76 @@ func TestRun(t *testing.T) {
 				t.Errorf("Run(%q) = %v, want nil", tc.addr, err)
 			}
 		})
+	}
+}
+
+// TestRunRejectsNil checks that a nil echo or registry is an error at once,
+// rather than a server that runs and then crashes at shutdown, and that
+// Serve closes its listener then.
+func TestRunRejectsNil(t *testing.T) {
+	t.Parallel()
+	h, err := core.New(core.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		e    *echo.Echo
+		h    *core.Registry
+		want string
+	}{
+		{"nil echo", nil, h, "echohealth: echo is nil"},
+		{"nil server", &echo.Echo{}, h, "echohealth: echo's Server is nil"},
+		{"nil registry", echo.New(), nil, "echohealth: registry is nil"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// An address Run must not listen on: it validates first.
+			if err := echohealth.Run(context.Background(), tc.e, "127.0.0.1:-1", tc.h); err == nil || err.Error() != tc.want {
+				t.Errorf("Run = %v, want %q", err, tc.want)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := echohealth.Serve(context.Background(), tc.e, ln, tc.h); err == nil || err.Error() != tc.want {
+				t.Errorf("Serve = %v, want %q", err, tc.want)
+			}
+			if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("Serve did not close its listener on error: Accept = %v", err)
+			}
+		})
+	}
+}
+
+// TestServeReadHeaderTimeout checks that Serve sets ReadHeaderTimeout when
+// the server has none and keeps the caller's otherwise.
+func TestServeReadHeaderTimeout(t *testing.T) {
+	t.Parallel()
+	for _, preset := range []time.Duration{0, 3 * time.Second} {
+		h, err := core.New(core.Options{Logger: quiet, PropagationDelay: time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := echo.New()
+		e.Server.ReadHeaderTimeout = preset
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := echohealth.Serve(ctx, e, ln, h); err != nil {
+			t.Fatalf("Serve = %v, want nil", err)
+		}
+		want := preset
+		if want == 0 {
+			want = echohealth.ReadHeaderTimeout
+		}
+		if got := e.Server.ReadHeaderTimeout; got != want {
+			t.Errorf("ReadHeaderTimeout preset %v: after Serve %v, want %v", preset, got, want)
+		}
 	}
 }
 
