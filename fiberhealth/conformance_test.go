@@ -16,9 +16,8 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	conformance.Run(t, func(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
-		app := fiber.New(fiber.Config{DisableStartupMessage: true})
-		app.Use(recover.New())
-		app.Use(fiberhealth.Drain(h))
+		app := newServerApp()
+		app.Use(fiberhealth.Drain(h), recover.New())
 		if cfg.Prefix == "" {
 			fiberhealth.Register(app, h)
 		} else {

@@ -11,8 +11,7 @@
 //	defer h.Close()
 //
 //	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-//	app.Use(recover.New())
-//	app.Use(fiberhealth.Drain(h))            // in-flight tracking, Connection: close while draining
+//	app.Use(fiberhealth.Drain(h), recover.New()) // Drain outermost: in-flight tracking, Connection: close while draining
 //	fiberhealth.Register(app, h)             // /livez /readyz /startupz /healthz /ready (+ /{probe}/:check)
 //	err = fiberhealth.Run(ctx, app, ":8080", h) // SIGTERM: not ready, wait, drain, ShutdownWithContext, hooks
 //
@@ -22,6 +21,7 @@
 // [core.Registry.Probe] returns; only what fasthttp adds on its own differs
 // (it sends Content-Length: 0 with a HEAD answer, say).
 //
+// Run and Serve return an error at once for a nil app or registry.
 // DisableStartupMessage is the caller's choice: Run does not change the app's
 // configuration, but the registry already logs each lifecycle step once with
 // log/slog.

@@ -11,11 +11,17 @@ import (
 // keep-alive clients move to other pods. Probe requests are not counted (see
 // [core.Registry.IsProbePath]): a probe must never hold shutdown up.
 //
-// Use it after fiber's recover middleware, so that a recovered panic is
-// answered after the count was released:
+// Register it first, outermost, so that everything the other middleware
+// does is counted too, the recover middleware's handling of a panic
+// included:
 //
-//	app.Use(recover.New())
-//	app.Use(fiberhealth.Drain(h))
+//	app.Use(fiberhealth.Drain(h), recover.New())
+//
+// Inside recover, Drain would release the count while the panic unwinds,
+// before recover turns it into an error. Fiber's ErrorHandler runs after the
+// whole chain has returned, and fasthttp writes every response after the
+// handler returned; the graceful stop (app.ShutdownWithContext) waits for
+// those writes.
 //
 // It costs two atomic operations and no allocation per request.
 func Drain(h *core.Registry) fiber.Handler {

@@ -15,8 +15,8 @@ import (
 	"github.com/probekit/probekit/fiberhealth"
 )
 
-// drainApp returns a fiber app with recover, Drain and the probes under
-// prefix, whose /app/* routes and a synchronous readiness check record the
+// drainApp returns a fiber app with Drain, recover (in the recommended
+// order: Drain outermost) and the probes under prefix, whose /app/* routes and a synchronous readiness check record the
 // in-flight count seen while they run.
 func drainApp(t *testing.T, prefix string) (*fiber.App, *core.Registry, *atomic.Int64) {
 	t.Helper()
@@ -31,8 +31,7 @@ func drainApp(t *testing.T, prefix string) (*fiber.App, *core.Registry, *atomic.
 		t.Fatal(err)
 	}
 	app := fiber.New()
-	app.Use(recover.New())
-	app.Use(fiberhealth.Drain(h))
+	app.Use(fiberhealth.Drain(h), recover.New())
 	if prefix == "" {
 		fiberhealth.Register(app, h)
 	} else {

@@ -29,8 +29,11 @@ func Example() {
 	_ = h.Register(core.Check{Name: "db", Check: func(context.Context) error { return nil }})
 
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Use(recover.New())
-	app.Use(fiberhealth.Drain(h))
+	// fasthttp's idle worker cleaner sleeps this long (10s by default)
+	// between rounds and so outlives Run by up to that much; this example
+	// is also a test that checks for leaked goroutines.
+	app.Server().MaxIdleWorkerDuration = 50 * time.Millisecond
+	app.Use(fiberhealth.Drain(h), recover.New()) // Drain outermost
 	fiberhealth.Register(app, h)
 	app.Get("/orders", func(c *fiber.Ctx) error { return c.SendString("[]") })
 

@@ -12,22 +12,15 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, fasthttpOwned...)
-}
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m, fasthttpDate) }
 
-// fasthttpOwned are goroutines fasthttp owns that outlive a server by
-// design. TestServeLeavesNoGoroutines checks that the second one does exit.
-var fasthttpOwned = []goleak.Option{
-	// fasthttp refreshes its cached Date header from one process-wide
-	// goroutine it starts on first use and never stops.
-	goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1"),
-	// The worker pool's cleaner of each Serve sleeps
-	// Server.MaxIdleWorkerDuration (10s by default) between rounds and so
-	// notices the end of Serve only that much later; Example uses the
-	// default.
-	goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.(*workerPool).Start.func2"),
-}
+// fasthttpDate is the one goroutine fasthttp owns that outlives a server by
+// design: it refreshes fasthttp's cached Date header, is started on first use
+// and never stops. The worker pool cleaner each Serve starts is not ignored:
+// every test and example that serves shortens its
+// Server.MaxIdleWorkerDuration (see newServerApp), so it exits soon after
+// Serve returns.
+var fasthttpDate = goleak.IgnoreAnyFunction("github.com/valyala/fasthttp.updateServerDate.func1")
 
 // quiet keeps the registry's transition log out of the test output.
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

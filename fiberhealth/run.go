@@ -21,8 +21,12 @@ import (
 // Fiber prints its start-up banner unless the app was created with
 // fiber.Config{DisableStartupMessage: true}; with probekit the registry logs
 // the lifecycle with log/slog, so you will usually want to set it. Prefork is
-// not supported (fiber does not prefork on a given listener).
+// not supported (fiber does not prefork on a given listener). A nil app or
+// h is an error, returned before listening.
 func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) error {
+	if err := validate(app, h); err != nil {
+		return err
+	}
 	ln, err := net.Listen(app.Config().Network, addr)
 	if err != nil {
 		return fmt.Errorf("fiberhealth: listen: %w", err)
@@ -31,7 +35,8 @@ func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) err
 }
 
 // Serve is Run on a listener the caller opened: port 0 in tests, a
-// tls.NewListener for TLS, a socket handed over by systemd. It closes ln.
+// tls.NewListener for TLS, a socket handed over by systemd. It closes ln,
+// also when app or h is nil, which is an error.
 //
 // fasthttp takes a listener that fails (closed by someone else, say) for a
 // normal stop and returns nil; Serve returns an error wrapping net.ErrClosed
@@ -43,6 +48,10 @@ func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) err
 // app.Server().MaxIdleWorkerDuration (10s by default) before it notices the
 // stop and exits.
 func Serve(ctx context.Context, app *fiber.App, ln net.Listener, h *core.Registry) error {
+	if err := validate(app, h); err != nil {
+		_ = ln.Close()
+		return err
+	}
 	var stopping atomic.Bool
 	serve := func() error {
 		err := app.Listener(ln)
@@ -63,4 +72,16 @@ func Serve(ctx context.Context, app *fiber.App, ln net.Listener, h *core.Registr
 		return err
 	}
 	return h.Run(ctx, serve, stop)
+}
+
+// validate rejects what would otherwise serve normally and then fail with a
+// nil dereference at shutdown.
+func validate(app *fiber.App, h *core.Registry) error {
+	switch {
+	case app == nil:
+		return errors.New("fiberhealth: app is nil")
+	case h == nil:
+		return errors.New("fiberhealth: registry is nil")
+	}
+	return nil
 }

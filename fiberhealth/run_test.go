@@ -36,11 +36,10 @@ func get(url string) (int, string, error) {
 // returns nil and the port refuses connections.
 func TestServeGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t, core.Options{PropagationDelay: 300 * time.Millisecond, DrainTimeout: 5 * time.Second}, false)
+	h := newRegistry(t, core.Options{PropagationDelay: time.Second, DrainTimeout: 5 * time.Second}, false)
 	release := make(chan struct{})
 	app := newServerApp()
-	app.Use(recover.New())
-	app.Use(fiberhealth.Drain(h))
+	app.Use(fiberhealth.Drain(h), recover.New())
 	fiberhealth.Register(app, h)
 	app.Get("/app/slow", func(c *fiber.Ctx) error {
 		<-release
@@ -133,6 +132,45 @@ func TestRun(t *testing.T) {
 	}
 }
 
+// TestRunRejectsNil checks that a nil app or registry is an error at once,
+// rather than a server that runs and then crashes at shutdown, and that
+// Serve closes its listener then.
+func TestRunRejectsNil(t *testing.T) {
+	t.Parallel()
+	h, err := core.New(core.Options{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		app  *fiber.App
+		h    *core.Registry
+		want string
+	}{
+		{"nil app", nil, h, "fiberhealth: app is nil"},
+		{"nil registry", newServerApp(), nil, "fiberhealth: registry is nil"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// An address Run must not listen on: it validates first.
+			if err := fiberhealth.Run(context.Background(), tc.app, "127.0.0.1:-1", tc.h); err == nil || err.Error() != tc.want {
+				t.Errorf("Run = %v, want %q", err, tc.want)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := fiberhealth.Serve(context.Background(), tc.app, ln, tc.h); err == nil || err.Error() != tc.want {
+				t.Errorf("Serve = %v, want %q", err, tc.want)
+			}
+			if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("Serve did not close its listener on error: Accept = %v", err)
+			}
+		})
+	}
+}
+
 // TestServeClosedListener checks that a listener failing under Serve is
 // reported rather than waited on, although fasthttp takes it for a normal
 // stop.
@@ -187,12 +225,13 @@ func TestServeLeavesNoGoroutines(t *testing.T) {
 		t.Errorf("Serve = %v, want nil", err)
 	}
 	client.CloseIdleConnections()
-	goleak.VerifyNone(t, before, fasthttpOwned[0])
+	goleak.VerifyNone(t, before, fasthttpDate)
 }
 
-// newServerApp returns an app to serve on a listener. fasthttp's worker pool
-// cleaner notices that Serve returned only after MaxIdleWorkerDuration (10s
-// by default); a short one lets goleak see it exit.
+// newServerApp returns an app to serve on a listener: every test that serves
+// must use it. fasthttp's worker pool cleaner notices that Serve returned
+// only after MaxIdleWorkerDuration (10s by default); a short one lets goleak
+// see it exit, and TestMain does not ignore it.
 func newServerApp() *fiber.App {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	app.Server().MaxIdleWorkerDuration = 50 * time.Millisecond
