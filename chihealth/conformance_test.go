@@ -24,7 +24,7 @@ func TestConformance(t *testing.T) {
 // serve is the suite's ServeFunc: a chi router as a service would build it.
 func serve(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
 	r := chi.NewRouter()
-	r.Use(recoverer, chihealth.Drain(h))
+	r.Use(chihealth.Drain(h), recoverer)
 	if cfg.Prefix == "" {
 		chihealth.Register(r, h)
 	} else {

@@ -8,11 +8,19 @@ import (
 
 // Drain returns the chi middleware that tracks in-flight requests for
 // graceful shutdown: it counts each request in h.InFlight() until the
-// handler returns (also when it panics, so put it outside or inside a
-// recoverer, either works), leaves the probe endpoints out (see
+// handler returns (also when it panics), leaves the probe endpoints out (see
 // [core.Registry.IsProbePath]) and sets "Connection: close" on responses
 // while h is draining. It is core's [core.Registry.Drain]: no lock and no
 // allocation per request.
+//
+// Use it first, outermost, so that everything the other middleware does is
+// counted too, the 500 a recoverer writes for a panic included:
+//
+//	r.Use(chihealth.Drain(h), middleware.Recoverer)
+//
+// Inside the recoverer, Drain would release the count while the panic
+// unwinds, before the recoverer writes its answer. Probes registered on a
+// sub-router need [Options].Prefix, or Drain counts them (see [Register]).
 func Drain(h *core.Registry) func(next http.Handler) http.Handler {
 	return h.Drain
 }

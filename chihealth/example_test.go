@@ -27,7 +27,7 @@ func Example() {
 	_ = h.Register(core.Check{Name: "db", Check: func(context.Context) error { return nil }})
 
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, chihealth.Drain(h))
+	r.Use(chihealth.Drain(h), middleware.Recoverer) // Drain first: it also counts the recovered 500
 	chihealth.Register(r, h)
 	r.Get("/orders", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "[]") })
 
@@ -48,7 +48,8 @@ func Example() {
 	// shut down: <nil>
 }
 
-// Probes under a prefix: name the sub-router's mount path.
+// Probes on a sub-router made by r.Route or r.Mount: name its mount path in
+// Options.Prefix, or Drain counts the probes as in-flight requests.
 func ExampleRegister_prefix() {
 	h, _ := core.New(core.Options{Service: "orders", Logger: slog.New(slog.DiscardHandler)})
 	r := chi.NewRouter()

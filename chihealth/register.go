@@ -10,7 +10,9 @@ import (
 )
 
 // Options configures Register. The zero value mounts the probes on the
-// router it is given, which is the root router or a group of it.
+// router it is given, which is right for the root router or a group of it
+// (r.Group, r.With) but NOT for a sub-router (r.Route, r.Mount): name its
+// mount path in Prefix.
 type Options struct {
 	// Prefix is the path at which the router given to Register is mounted,
 	// when it is a sub-router made by r.Route or r.Mount (such as
@@ -25,6 +27,25 @@ type Options struct {
 // /startupz, /healthz, /ready and, under each, /{check} for a single check.
 // They answer every method (others than GET and HEAD with 405, as core
 // does), so register them before any catch-all route of your own.
+//
+// Sub-routers need Options.Prefix. A chi router does not know the path it
+// is mounted at, so for
+//
+//	r.Route("/internal", func(r chi.Router) { chihealth.Register(r, h) }) // WRONG: no Prefix
+//
+// Drain cannot tell that /internal/readyz is a probe and counts it as an
+// in-flight request: a probe that arrives during shutdown then holds the
+// drain up, and the drain timeout may be reported as abandoned requests.
+// Write instead
+//
+//	r.Route("/internal", func(r chi.Router) {
+//		chihealth.Register(r, h, chihealth.Options{Prefix: "/internal"})
+//	})
+//
+// Without the option, the probe handlers learn the prefix from chi's route
+// patterns when they first answer under it (when those patterns have no
+// parameters, such as "/{tenant}/internal"): only the probes answered before
+// that are counted. Do not rely on it: name the prefix.
 //
 // Only the first Options is used. A nil h does not panic: its probes answer
 // 500 "probekit: nil registry" (see [core.Registry.Probe]).
@@ -66,6 +87,9 @@ func (p probe) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			check = c
 		}
 	}
+	if !p.h.IsProbePath(req.URL.Path) {
+		learnPrefix(p.h, req)
+	}
 	resp := p.h.Probe(req.Context(), core.ProbeRequest{
 		Method:   req.Method,
 		Kind:     p.kind,
@@ -74,4 +98,37 @@ func (p probe) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		Accept:   req.Header.Get("Accept"),
 	})
 	resp.WriteHTTP(w)
+}
+
+// learnPrefix tells h the path its probes are mounted at when Register was
+// given a sub-router without Options.Prefix, which it learns from the
+// patterns chi routed req by: "/internal/*" then "/readyz/{check}" is the
+// prefix "/internal". It gives up when a mount pattern has a parameter (the
+// prefix would differ per request). Only probes that are not yet known
+// probe paths come here, so the one allocation, MountedAt's, happens once.
+func learnPrefix(h *core.Registry, req *http.Request) {
+	rctx := chi.RouteContext(req.Context())
+	if h == nil || rctx == nil || len(rctx.RoutePatterns) < 2 {
+		return
+	}
+	mounts := rctx.RoutePatterns[:len(rctx.RoutePatterns)-1]
+	n := 0
+	for _, m := range mounts {
+		m = strings.TrimSuffix(m, "/*")
+		if strings.ContainsAny(m, "{*") {
+			return
+		}
+		n += len(m)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, m := range mounts {
+		b.WriteString(strings.TrimSuffix(m, "/*"))
+	}
+	prefix := b.String()
+	// Mount what chi routed is a probe path below prefix only: anything
+	// else (an unexpected pattern form) is left alone.
+	if rest, ok := strings.CutPrefix(req.URL.Path, prefix); ok && prefix != "" && h.IsProbePath(rest) {
+		h.MountedAt(prefix)
+	}
 }
