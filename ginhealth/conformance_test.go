@@ -22,7 +22,7 @@ func TestConformance(t *testing.T) {
 func serve(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
 	r := gin.New()
 	// The suite panics on purpose; keep gin's stack traces out of the output.
-	r.Use(gin.RecoveryWithWriter(io.Discard), ginhealth.Drain(h))
+	r.Use(ginhealth.Drain(h), gin.RecoveryWithWriter(io.Discard))
 	if cfg.Prefix == "" {
 		ginhealth.Register(r, h)
 	} else {

@@ -9,7 +9,7 @@
 //	defer h.Close()
 //
 //	r := gin.New()
-//	r.Use(gin.Recovery(), ginhealth.Drain(h)) // in-flight tracking for graceful shutdown
+//	r.Use(ginhealth.Drain(h), gin.Recovery()) // Drain first: in-flight tracking for graceful shutdown
 //	ginhealth.Register(r, h)                   // /livez /readyz /startupz (+ /healthz /ready)
 //	r.GET("/orders", listOrders)
 //	err = ginhealth.Run(ctx, r, ":8080", h)    // on SIGTERM: not ready, wait, drain, stop

@@ -7,10 +7,18 @@ import (
 
 // Drain returns the gin middleware that tracks in-flight requests for
 // graceful shutdown: it counts each request in h.InFlight() until the rest
-// of the chain returns (also when a handler panics, so it works outside or
-// inside gin.Recovery), leaves the probe endpoints out (see
-// [core.Registry.IsProbePath]) and sets "Connection: close" on responses
-// while h is draining. No lock and no allocation per request.
+// of the chain returns (also when a handler panics), leaves the probe
+// endpoints out (see [core.Registry.IsProbePath]) and sets
+// "Connection: close" on responses while h is draining. No lock and no
+// allocation per request.
+//
+// Use it first, outermost, so that everything the other middleware does is
+// counted too, the 500 gin.Recovery writes for a panic included:
+//
+//	r.Use(ginhealth.Drain(h), gin.Recovery())
+//
+// Inside gin.Recovery, Drain would release the count while the panic
+// unwinds, before Recovery writes its answer.
 func Drain(h *core.Registry) gin.HandlerFunc {
 	inFlight := h.InFlight()
 	return func(c *gin.Context) {

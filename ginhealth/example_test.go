@@ -26,7 +26,7 @@ func Example() {
 	_ = h.Register(core.Check{Name: "db", Check: func(context.Context) error { return nil }})
 
 	r := gin.New()
-	r.Use(gin.Recovery(), ginhealth.Drain(h))
+	r.Use(ginhealth.Drain(h), gin.Recovery()) // Drain first: it also counts the recovered 500
 	ginhealth.Register(r, h)
 	r.GET("/orders", func(c *gin.Context) { c.String(http.StatusOK, "[]\n") })
 

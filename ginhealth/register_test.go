@@ -62,21 +62,38 @@ func TestRawPathEscapedSlash(t *testing.T) {
 	}
 }
 
+// TestRunRejectsNil checks that a nil engine or registry is an error at
+// once, rather than a server that runs and then crashes at shutdown, and
+// that Serve closes its listener then.
 func TestRunRejectsNil(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t)
-	if err := ginhealth.Run(context.Background(), nil, "127.0.0.1:0", h); err == nil {
-		t.Error("Run with a nil engine = nil, want an error")
+	tests := []struct {
+		name string
+		r    *gin.Engine
+		h    *core.Registry
+		want string
+	}{
+		{"nil engine", nil, newRegistry(t), "ginhealth: engine is nil"},
+		{"nil registry", gin.New(), nil, "ginhealth: registry is nil"},
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ginhealth.Serve(context.Background(), gin.New(), ln, nil); err == nil {
-		t.Error("Serve with a nil registry = nil, want an error")
-	}
-	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
-		t.Errorf("Serve did not close its listener on error: Accept = %v", err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// An address Run must not listen on: it validates first.
+			if err := ginhealth.Run(context.Background(), tc.r, "127.0.0.1:-1", tc.h); err == nil || err.Error() != tc.want {
+				t.Errorf("Run = %v, want %q", err, tc.want)
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := ginhealth.Serve(context.Background(), tc.r, ln, tc.h); err == nil || err.Error() != tc.want {
+				t.Errorf("Serve = %v, want %q", err, tc.want)
+			}
+			if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
+				t.Errorf("Serve did not close its listener on error: Accept = %v", err)
+			}
+		})
 	}
 }
 
