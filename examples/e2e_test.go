@@ -133,7 +133,7 @@ func startService(t *testing.T, bin string) *service {
 	}
 	s.cmd = exec.Command(bin)
 	s.cmd.Env = append(os.Environ(),
-		"HOST=127.0.0.1",
+		"LISTEN_HOST=127.0.0.1",
 		"PORT="+strconv.Itoa(port),
 		"PROPAGATION_DELAY="+propagationDelay.String(),
 		"DRAIN_TIMEOUT=10s",
@@ -334,6 +334,7 @@ func (s *service) drain(t *testing.T) {
 	if late := time.Since(signalled); late >= propagationDelay {
 		t.Logf("probes while draining answered only %v after SIGTERM (delay %v): the machine is slow", late, propagationDelay)
 	}
+	s.notReadyUntilClosed(t, signalled)
 
 	want := fmt.Sprintf(`{"slept_ms":%d}`, slowRequest.Milliseconds())
 	for range inFlight {
@@ -364,6 +365,41 @@ func (s *service) drain(t *testing.T) {
 		t.Error("log has errors")
 	}
 	s.client.CloseIdleConnections()
+}
+
+// notReadyUntilClosed polls /readyz, each time on a new connection, from
+// the first 503 "shutting down" until the listener refuses connections:
+// readiness must stay 503 all that time, never 200 again, and the listener
+// must not close before the propagation delay is over.
+func (s *service) notReadyUntilClosed(t *testing.T, signalled time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	answered := 0
+	for {
+		code, body, err := s.get("/readyz")
+		switch {
+		case errors.Is(err, syscall.ECONNREFUSED):
+			if closed := time.Since(signalled); closed < propagationDelay {
+				t.Errorf("listener closed %v after SIGTERM, before the propagation delay (%v) was over", closed, propagationDelay)
+			}
+			if answered == 0 {
+				t.Log("no /readyz answer between the first 503 and the listener closing: the machine is slow")
+			}
+			return
+		case err != nil:
+			// A connection accepted just as the listener closed may be
+			// reset: not an answer, and the next one is refused.
+			t.Logf("GET /readyz while draining: %v", err)
+		case code != http.StatusServiceUnavailable:
+			t.Errorf("GET /readyz while draining, %v after SIGTERM = %d %s; want 503 until the listener closes", time.Since(signalled), code, body)
+		default:
+			answered++
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still answered 20s after SIGTERM (%d answers 503)", answered)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a child

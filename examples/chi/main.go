@@ -23,8 +23,10 @@ func serve(ctx context.Context, app *demo.App) error {
 	h := app.Health
 	r := chi.NewRouter()
 	// chi wants every middleware before the first route.
-	r.Use(middleware.Recoverer, chihealth.Drain(h)) // counts in-flight requests, never probes
-	chihealth.Register(r, h)                        // /livez /readyz /startupz (+ /healthz /ready)
+	// Drain first, outermost: it counts in-flight requests, never probes,
+	// and so also counts the 500 Recoverer writes for a panic.
+	r.Use(chihealth.Drain(h), middleware.Recoverer)
+	chihealth.Register(r, h) // /livez /readyz /startupz (+ /healthz /ready)
 	r.Get("/orders/{id}", func(w http.ResponseWriter, r *http.Request) {
 		code, body := app.Order(r.Context(), chi.URLParam(r, "id"))
 		demo.WriteJSON(w, code, body)

@@ -20,9 +20,10 @@ func main() { os.Exit(demo.Main("echo", os.Args[1:], serve)) }
 func serve(ctx context.Context, app *demo.App) error {
 	h := app.Health
 	e := echo.New()
-	e.Use(middleware.Recover())
-	e.Use(echohealth.Drain(h)) // counts in-flight requests, never probes
-	echohealth.Register(e, h)  // /livez /readyz /startupz (+ /healthz /ready)
+	// Drain first, outermost: it counts in-flight requests, never probes,
+	// and so also counts the 500 Recover writes for a panic.
+	e.Use(echohealth.Drain(h), middleware.Recover())
+	echohealth.Register(e, h) // /livez /readyz /startupz (+ /healthz /ready)
 	e.GET("/orders/:id", func(c echo.Context) error {
 		code, body := app.Order(c.Request().Context(), c.Param("id"))
 		return c.JSON(code, body)

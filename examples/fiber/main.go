@@ -21,9 +21,10 @@ func main() { os.Exit(demo.Main("fiber", os.Args[1:], serve)) }
 func serve(ctx context.Context, app *demo.App) error {
 	h := app.Health
 	f := fiber.New(fiber.Config{DisableStartupMessage: true}) // the registry logs the lifecycle
-	f.Use(recover.New())
-	f.Use(fiberhealth.Drain(h)) // counts in-flight requests, never probes
-	fiberhealth.Register(f, h)  // /livez /readyz /startupz (+ /healthz /ready)
+	// Drain first, outermost: it counts in-flight requests, never probes,
+	// and so also counts the panics recover turns into errors.
+	f.Use(fiberhealth.Drain(h), recover.New())
+	fiberhealth.Register(f, h) // /livez /readyz /startupz (+ /healthz /ready)
 	f.Get("/orders/:id", func(c *fiber.Ctx) error {
 		code, body := app.Order(c.UserContext(), c.Params("id"))
 		return c.Status(code).JSON(body)

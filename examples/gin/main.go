@@ -21,8 +21,10 @@ func serve(ctx context.Context, app *demo.App) error {
 	gin.SetMode(gin.ReleaseMode) // no route dump: the registry logs what matters
 	r := gin.New()
 	// gin applies middleware to the routes registered after it.
-	r.Use(gin.Recovery(), ginhealth.Drain(h)) // counts in-flight requests, never probes
-	ginhealth.Register(r, h)                  // /livez /readyz /startupz (+ /healthz /ready)
+	// Drain first, outermost: it counts in-flight requests, never probes,
+	// and so also counts the 500 Recovery writes for a panic.
+	r.Use(ginhealth.Drain(h), gin.Recovery())
+	ginhealth.Register(r, h) // /livez /readyz /startupz (+ /healthz /ready)
 	r.GET("/orders/:id", func(c *gin.Context) {
 		code, body := app.Order(c.Request.Context(), c.Param("id"))
 		c.JSON(code, body)

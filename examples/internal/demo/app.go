@@ -119,7 +119,7 @@ func Main(name string, args []string, serve func(context.Context, *App) error) i
 // PrintTry writes the curl lines a newcomer can paste to see every probe
 // state, the business routes and a graceful drain.
 func PrintTry(w io.Writer, name string, cfg Config, pid int) {
-	fmt.Fprintf(w, `orders-%[1]s listening on %[4]s (pid %[3]d). Try:
+	fmt.Fprintf(w, `orders-%[1]s starting on %[4]s (pid %[3]d). Once it listens, try:
   curl -i localhost:%[2]d/startupz              # 503 "starting" while migrations run, then 200
   curl -i localhost:%[2]d/readyz                # 200; "degraded" when no Redis answers
   curl 'localhost:%[2]d/readyz?verbose'         # one line per check, like the Kubernetes apiserver

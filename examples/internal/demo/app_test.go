@@ -168,7 +168,7 @@ func TestPrintTry(t *testing.T) {
 	var b bytes.Buffer
 	PrintTry(&b, "chi", Config{Port: 9999}, 4242)
 	out := b.String()
-	for _, want := range []string{"orders-chi listening on :9999 (pid 4242)", "localhost:9999/startupz", "localhost:9999/readyz?verbose",
+	for _, want := range []string{"orders-chi starting on :9999 (pid 4242)", "localhost:9999/startupz", "localhost:9999/readyz?verbose",
 		"localhost:9999/livez", "localhost:9999/orders/1", "localhost:9999/slow?ms=", "kill -TERM 4242"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -14,8 +14,10 @@ import (
 // Config is what every example reads from its flags and environment. A flag
 // overrides the environment variable, which overrides the default.
 type Config struct {
-	// Host is the address to listen on (-host, HOST). Default: empty, every
-	// interface, as a container needs; tests use 127.0.0.1.
+	// Host is the address to listen on (-listen-host, LISTEN_HOST; not
+	// HOST, which dev shells often export with the machine's name).
+	// Default: empty, every interface, as a container needs; tests use
+	// 127.0.0.1.
 	Host string
 	// Port is the TCP port to listen on (-port, PORT). Default: 8080.
 	Port int
@@ -103,7 +105,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 // settings returns every setting, each writing its parsed value into c.
 func settings(c *Config) []setting {
 	return []setting{
-		{"host", "HOST", "address to listen on; empty for every interface", func(s string) error {
+		{"listen-host", "LISTEN_HOST", "address to listen on; empty for every interface", func(s string) error {
 			if strings.ContainsAny(s, ":/ ") && net.ParseIP(s) == nil {
 				return fmt.Errorf("want a host name or IP address, got %q", s)
 			}

@@ -47,9 +47,11 @@ func TestParseConfig(t *testing.T) {
 			want: with(func(c *Config) { c.Port, c.PropagationDelay, c.DrainTimeout = 7070, 250*time.Millisecond, time.Minute }),
 		},
 		{name: "empty variable means default", env: env("PORT", ""), want: def},
-		{name: "loopback host", env: env("HOST", "127.0.0.1"), want: with(func(c *Config) { c.Host = "127.0.0.1" })},
-		{name: "IPv6 host", args: []string{"-host", "::1"}, env: env(), want: with(func(c *Config) { c.Host = "::1" })},
-		{name: "bad HOST", env: env("HOST", "127.0.0.1:80"), wantErr: `HOST: want a host name or IP address, got "127.0.0.1:80"`},
+		{name: "loopback host", env: env("LISTEN_HOST", "127.0.0.1"), want: with(func(c *Config) { c.Host = "127.0.0.1" })},
+		{name: "IPv6 host", args: []string{"-listen-host", "::1"}, env: env(), want: with(func(c *Config) { c.Host = "::1" })},
+		{name: "bad LISTEN_HOST", env: env("LISTEN_HOST", "127.0.0.1:80"), wantErr: `LISTEN_HOST: want a host name or IP address, got "127.0.0.1:80"`},
+		// A dev shell's HOST (the machine's name, say) is not read.
+		{name: "HOST ignored", env: env("HOST", "devbox:1"), want: def},
 		{name: "bad PORT", env: env("PORT", "http"), wantErr: `PORT: want an integer in [1, 65535], got "http"`},
 		{name: "PORT out of range", env: env("PORT", "70000"), wantErr: "PORT: want an integer"},
 		{name: "PORT zero", env: env("PORT", "0"), wantErr: "PORT: want an integer"},
@@ -87,7 +89,7 @@ func TestParseConfigHelp(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("err = %v, want flag.ErrHelp", err)
 	}
-	for _, name := range []string{"-host", "-port", "-propagation-delay", "-drain-timeout", "-migration-delay", "-redis-addr", "PROPAGATION_DELAY"} {
+	for _, name := range []string{"-listen-host", "-port", "-propagation-delay", "-drain-timeout", "-migration-delay", "-redis-addr", "PROPAGATION_DELAY"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("help text does not mention %s:\n%v", name, err)
 		}
@@ -112,7 +114,7 @@ func TestConfigAddr(t *testing.T) {
 
 func TestEnvVars(t *testing.T) {
 	t.Parallel()
-	want := "HOST PORT PROPAGATION_DELAY DRAIN_TIMEOUT MIGRATION_DELAY REDIS_ADDR"
+	want := "LISTEN_HOST PORT PROPAGATION_DELAY DRAIN_TIMEOUT MIGRATION_DELAY REDIS_ADDR"
 	if got := strings.Join(EnvVars(), " "); got != want {
 		t.Errorf("EnvVars() = %s, want %s", got, want)
 	}
