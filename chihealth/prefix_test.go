@@ -132,6 +132,9 @@ func TestSubRouterPrefix(t *testing.T) {
 // more allocations than with the option. Not parallel: AllocsPerRun counts
 // the whole process's allocations.
 func TestSubRouterPrefixNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not stable under -race; `go test` without -race runs this")
+	}
 	allocs := func(opts ...chihealth.Options) float64 {
 		h, err := core.New(core.Options{Service: "t", Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {

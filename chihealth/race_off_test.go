@@ -1,0 +1,5 @@
+//go:build !race
+
+package chihealth_test
+
+const raceEnabled = false
