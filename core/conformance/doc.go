@@ -9,7 +9,7 @@
 //	func TestConformance(t *testing.T) {
 //		conformance.Run(t, func(ctx context.Context, h *core.Registry, ln net.Listener, cfg conformance.Config) error {
 //			r := gin.New()
-//			r.Use(gin.Recovery(), ginhealth.Drain(h))
+//			r.Use(ginhealth.Drain(h), gin.Recovery())
 //			ginhealth.Register(r.Group(cfg.Prefix), h)
 //			r.GET("/app/*path", func(c *gin.Context) {
 //				code, body := cfg.App(c.Request.URL.Path, c.Request.URL.RawQuery)
