@@ -137,8 +137,8 @@ func (e *DrainTimeoutError) Error() string {
 func (e *DrainTimeoutError) Is(target error) bool { return target == ErrDrainTimeout }
 
 // ErrShutdownInProgress is returned by a Shutdown that finds the sequence
-// already started (by another Shutdown or Run).
-var ErrShutdownInProgress = errors.New("core: shutdown already in progress")
+// already started (by another Shutdown or Run), whether or not it has ended.
+var ErrShutdownInProgress = errors.New("core: shutdown already started")
 
 // Shutdown runs the shutdown sequence:
 //
@@ -179,6 +179,7 @@ func (r *Registry) Shutdown(ctx context.Context, stop func(context.Context) erro
 		delay.Stop()
 	}
 	log.Info("probekit: propagation delay over, closing listeners", "delay", r.opts.PropagationDelay, "in_flight", r.inFlight.Count())
+	close(r.closing) // other servers of this registry (see Run) stop now too
 
 	drainCtx, cancel := context.WithTimeout(ctx, r.opts.DrainTimeout)
 	if stop != nil {

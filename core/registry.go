@@ -128,6 +128,7 @@ type Registry struct {
 	cache responseCache
 
 	state    atomic.Int32  // State
+	closing  chan struct{} // closed when Shutdown stops serving (after the propagation delay)
 	stopped  chan struct{} // closed on entering StateStopped
 	inFlight InFlight
 	prefixes atomic.Pointer[[]string] // extra probe mount points, see MountedAt
@@ -144,6 +145,7 @@ func New(opts Options) (*Registry, error) {
 		opts:    o,
 		now:     time.Now,
 		checks:  make(map[string]*checkState),
+		closing: make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
 	r.observers = append([]Observer{NewSlogObserver(o.Logger)}, o.Observers...)

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -98,20 +99,28 @@ func TestRunWhileShutdownInProgress(t *testing.T) {
 }
 
 // While starting, the startup gate and the readiness checks run together:
-// a probe takes one timeout, not two.
-func TestStartingProbeTakesOneTimeout(t *testing.T) {
+// a probe takes one timeout, not two. Each check waits for the other to
+// start: run one after the other, the first would time out.
+func TestStartingProbeRunsGateAndChecksTogether(t *testing.T) {
 	t.Parallel()
 	r := newTestRegistry(t, Options{})
-	slow := func(context.Context) error { time.Sleep(400 * time.Millisecond); return nil }
-	_ = r.Register(Check{Name: "migrations", Kinds: Startup, Timeout: time.Second, Check: slow})
-	_ = r.Register(Check{Name: "db", Timeout: time.Second, Check: slow})
-	start := time.Now()
-	resp := r.Probe(context.Background(), ProbeRequest{Method: "GET", Kind: Readiness})
-	if d := time.Since(start); d > 700*time.Millisecond { // in sequence: 800ms
-		t.Fatalf("readiness probe while starting took %v", d)
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	both := make(chan struct{})
+	go func() { arrived.Wait(); close(both) }()
+	meet := func(ctx context.Context) error {
+		arrived.Done()
+		select {
+		case <-both:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	if resp.Code != 200 {
-		t.Fatalf("readyz = %d %s", resp.Code, resp.Body)
+	_ = r.Register(Check{Name: "migrations", Kinds: Startup, Timeout: 5 * time.Second, Check: meet})
+	_ = r.Register(Check{Name: "db", Timeout: 5 * time.Second, Check: meet})
+	if resp := r.Probe(context.Background(), ProbeRequest{Method: "GET", Kind: Readiness}); resp.Code != 200 {
+		t.Fatalf("readyz while starting = %d %s", resp.Code, resp.Body)
 	}
 }
 
@@ -124,7 +133,7 @@ func TestStuckCallCountsOncePerTimeout(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	var calls atomic.Int32
-	_ = r.Register(Check{Name: "stuck", Timeout: 200 * time.Millisecond, Check: blockingCheck(&calls, release)})
+	_ = r.Register(Check{Name: "stuck", Timeout: 500 * time.Millisecond, Check: blockingCheck(&calls, release)})
 	r.MarkStarted()
 	for range 100 {
 		_, _ = r.Evaluate(context.Background(), Readiness)
@@ -136,7 +145,7 @@ func TestStuckCallCountsOncePerTimeout(t *testing.T) {
 	if res.ConsecutiveFailures != 1 || results != 1 {
 		t.Fatalf("100 probes of one stuck call: %d failures, %d results; want 1 and 1", res.ConsecutiveFailures, results)
 	}
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(550 * time.Millisecond)
 	rep, _ := r.Evaluate(context.Background(), Readiness)
 	if got := rep.Checks[0]; got.ConsecutiveFailures != 2 || got.Status != StatusUnavailable || !strings.Contains(got.Message, "still in progress") {
 		t.Fatalf("a probe a timeout later: %+v", got)
@@ -210,5 +219,123 @@ func TestOnShutdownValidation(t *testing.T) {
 	}
 	if err := r.OnShutdown("db", nil); err == nil {
 		t.Error("nil hook accepted")
+	}
+}
+
+// blockingServer serves r.Drain'd requests that wait for release, on a
+// loopback listener; started reports a request has entered the handler.
+func blockingServer(t *testing.T, r *Registry) (srv *http.Server, ln net.Listener, started, release chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, release = make(chan struct{}, 1), make(chan struct{})
+	srv = &http.Server{ReadHeaderTimeout: time.Second, Handler: r.Drain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		started <- struct{}{}
+		<-release
+	}))}
+	return srv, ln, started, release
+}
+
+func get(url string) {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if resp, err := client.Get(url); err == nil {
+		resp.Body.Close()
+	}
+}
+
+// A shutdown started elsewhere (a preStop handler) with the server's own
+// stop makes serve return at once; Run must not mistake that for the server
+// failing: no hooks under in-flight requests, no early return.
+func TestRunFollowsShutdownStartedElsewhere(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: 10 * time.Millisecond, DrainTimeout: 5 * time.Second})
+	var hookSaw atomic.Int64
+	hookSaw.Store(-1)
+	_ = r.OnShutdown("db", func(context.Context) error { hookSaw.Store(r.InFlight().Count()); return nil })
+	srv, ln, started, release := blockingServer(t, r)
+	runDone := make(chan error, 1)
+	go func() { runDone <- r.Run(context.Background(), func() error { return srv.Serve(ln) }, srv.Shutdown) }()
+	reqDone := make(chan struct{})
+	go func() { get("http://" + ln.Addr().String() + "/app"); close(reqDone) }()
+	<-started
+	shutDone := make(chan error, 1)
+	go func() { shutDone <- r.Shutdown(context.Background(), srv.Shutdown) }()
+	select {
+	case err := <-runDone:
+		t.Fatalf("Run returned (%v) with a request in flight", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-runDone; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if err := <-shutDone; err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	<-reqDone
+	if n := hookSaw.Load(); n != 0 {
+		t.Fatalf("the hook ran with %d requests in flight", n)
+	}
+}
+
+// A Run that joins a sequence started with a nil stop stops its own server
+// when that sequence closes listeners, bounded by the drain timeout.
+func TestRunJoiningShutdownStopsItsServerInTime(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: 10 * time.Millisecond, DrainTimeout: 100 * time.Millisecond})
+	srv, ln, started, release := blockingServer(t, r)
+	defer close(release) // the abandoned request, after the test
+	var hooksDone, stopAfterHooks atomic.Bool
+	_ = r.OnShutdown("db", func(context.Context) error { hooksDone.Store(true); return nil })
+	stop := func(ctx context.Context) error { stopAfterHooks.Store(hooksDone.Load()); return srv.Shutdown(ctx) }
+	ctx, cancel := context.WithCancel(context.Background())
+	runDone := make(chan error, 1)
+	go func() { runDone <- r.Run(ctx, func() error { return srv.Serve(ln) }, stop) }()
+	go get("http://" + ln.Addr().String() + "/app")
+	<-started
+	go func() { _ = r.Shutdown(context.Background(), nil) }() // preStop
+	waitFor(t, r.Draining)
+	cancel() // SIGTERM
+	select {
+	case <-runDone:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after the sequence ended")
+	}
+	if stopAfterHooks.Load() {
+		t.Fatal("the server was stopped only after the hooks had closed its resources")
+	}
+}
+
+func TestRunRejectsNilFuncs(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{})
+	if err := r.Run(context.Background(), func() error { return nil }, nil); err == nil {
+		t.Fatal("nil stop accepted")
+	}
+	if err := r.Run(context.Background(), nil, func(context.Context) error { return nil }); err == nil {
+		t.Fatal("nil serve accepted")
+	}
+}
+
+// A server that fails by itself (here: it cannot listen) still drains and
+// runs the hooks before Run returns its error.
+func TestServeFailureRunsHooks(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{})
+	var ran atomic.Bool
+	_ = r.OnShutdown("db", func(context.Context) error { ran.Store(true); return nil })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = r.ListenAndServe(context.Background(), &http.Server{Addr: ln.Addr().String(), ReadHeaderTimeout: time.Second})
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("ListenAndServe = %v", err)
+	}
+	if !ran.Load() || r.State() != StateStopped {
+		t.Fatalf("hooks ran %v, state %v", ran.Load(), r.State())
 	}
 }
