@@ -34,11 +34,15 @@ func Run(ctx context.Context, e *echo.Echo, addr string, h *core.Registry) error
 	if network == "" {
 		network = "tcp"
 	}
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		return fmt.Errorf("echohealth: listen: %w", err)
-	}
-	return Serve(ctx, e, ln, h)
+	// Listening inside h.Run makes a listen error (address in use) a serve
+	// failure like any other: the shutdown hooks run before it is returned.
+	return h.Run(ctx, func() error {
+		ln, err := net.Listen(network, addr)
+		if err != nil {
+			return fmt.Errorf("echohealth: listen: %w", err)
+		}
+		return start(e, ln)
+	}, e.Shutdown)
 }
 
 // Serve is Run on a listener the caller opened: port 0 in tests, a
@@ -50,16 +54,19 @@ func Serve(ctx context.Context, e *echo.Echo, ln net.Listener, h *core.Registry)
 		_ = ln.Close()
 		return err
 	}
+	return h.Run(ctx, func() error { return start(e, ln) }, e.Shutdown)
+}
+
+// start serves e on ln. A Shutdown that comes before Start reaches Serve is
+// not lost: http.Server.Serve then returns ErrServerClosed and closes ln.
+func start(e *echo.Echo, ln net.Listener) error {
 	e.Listener = ln
 	e.HideBanner = true
 	e.HidePort = true
 	if e.Server.ReadHeaderTimeout == 0 {
 		e.Server.ReadHeaderTimeout = ReadHeaderTimeout
 	}
-	addr := ln.Addr().String()
-	// A Shutdown that comes before Start reaches Serve is not lost:
-	// http.Server.Serve then returns ErrServerClosed and closes ln.
-	return h.Run(ctx, func() error { return e.Start(addr) }, e.Shutdown)
+	return e.Start(ln.Addr().String())
 }
 
 // validate rejects what would otherwise serve normally and then fail with a

@@ -29,7 +29,10 @@ func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) err
 	}
 	ln, err := net.Listen(app.Config().Network, addr)
 	if err != nil {
-		return fmt.Errorf("fiberhealth: listen: %w", err)
+		// A listen error (address in use) is a serve failure like any
+		// other: through h.Run, the shutdown hooks run before it is returned.
+		err = fmt.Errorf("fiberhealth: listen: %w", err)
+		return h.Run(ctx, func() error { return err }, func(context.Context) error { return nil })
 	}
 	return Serve(ctx, app, ln, h)
 }

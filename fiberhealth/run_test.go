@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -100,7 +101,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 }
 
 // TestRun checks Run's own part: it listens on addr, and a listen error is
-// returned wrapped.
+// returned wrapped, after the shutdown hooks ran.
 func TestRun(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -118,9 +119,16 @@ func TestRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var hookRan atomic.Bool
+			if err := h.OnShutdown("db", func(context.Context) error { hookRan.Store(true); return nil }); err != nil {
+				t.Fatal(err)
+			}
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			err = fiberhealth.Run(ctx, newServerApp(), tc.addr, h)
+			if !hookRan.Load() {
+				t.Errorf("Run(%q) returned without running the shutdown hooks", tc.addr)
+			}
 			var opErr *net.OpError
 			switch {
 			case tc.wantErr && !errors.As(err, &opErr):
