@@ -33,8 +33,11 @@ demo: ## run the example service (FRAMEWORK=chi|gin|echo|fiber|nethttp) on :$(PO
 	go build -o "$(DEMO_BIN)" ./examples/$(FRAMEWORK)
 	exec "$(DEMO_BIN)"
 
+# Allocation guards (tests named *NoAlloc*) skip themselves under -race,
+# which randomizes sync.Pool, so they get a run of their own without it.
 test: vet ## go vet + go test -race over every module, integration tests included
 	go test -race -count=1 -timeout 4m $(PKGS)
+	go test -count=1 -run NoAlloc ./chihealth/...
 
 vet:
 	go vet $(PKGS)

@@ -312,10 +312,12 @@ func (s *service) drain(t *testing.T) {
 	// Written is enough: the service keeps accepting for the propagation
 	// delay after SIGTERM, so a request on the wire cannot be refused.
 	sent.Wait()
+	// Taken before the signal: the checks below are lower bounds ("not
+	// before the delay"), which a late timestamp could fail falsely.
+	signalled := time.Now()
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	signalled := time.Now()
 
 	// Readiness fails at once, liveness does not, and both are answered
 	// until the delay ends.
