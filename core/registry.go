@@ -42,7 +42,11 @@ type Options struct {
 
 	// PropagationDelay is how long Shutdown keeps serving, with readiness
 	// already failing, so that endpoints controllers and load balancers stop
-	// sending traffic before the listener closes. Default: 5s.
+	// sending traffic before the listener closes. Default: 5s. Zero means
+	// the default; where no load balancer needs the time (a test, a CLI),
+	// set a tiny value such as time.Nanosecond. With a Kubernetes preStop
+	// sleep doing the same job, keep both: the sleep covers the kubelet,
+	// this delay covers a SIGTERM sent by anything else.
 	PropagationDelay time.Duration
 
 	// DrainTimeout bounds the wait for in-flight requests after the listener
