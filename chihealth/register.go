@@ -54,9 +54,11 @@ func Register(r chi.Router, h *core.Registry, opts ...Options) {
 	if len(opts) > 0 {
 		o = opts[0]
 	}
+	prefix := ""
 	if p := strings.Trim(o.Prefix, "/"); p != "" {
-		h.MountedAt("/" + p)
+		prefix = "/" + p
 	}
+	h.MountedAt(prefix) // the root too: once any mount is recorded, only those count
 	for _, e := range core.Endpoints() {
 		r.Handle(e.Path, probe{h: h, kind: e.Kind})
 		r.Handle(e.Path+"/", probe{h: h, kind: e.Kind}) // core serves it as e.Path
@@ -128,7 +130,7 @@ func learnPrefix(h *core.Registry, req *http.Request) {
 	prefix := b.String()
 	// Mount what chi routed is a probe path below prefix only: anything
 	// else (an unexpected pattern form) is left alone.
-	if rest, ok := strings.CutPrefix(req.URL.Path, prefix); ok && prefix != "" && h.IsProbePath(rest) {
+	if rest, ok := strings.CutPrefix(req.URL.Path, prefix); ok && prefix != "" && core.IsEndpointPath(rest) {
 		h.MountedAt(prefix)
 	}
 }

@@ -81,15 +81,19 @@ func (r *Registry) Drain(next http.Handler) http.Handler {
 
 var hdrClose = []string{"close"}
 
-// MountedAt records that the probe endpoints are also served under prefix
-// (such as "/internal"), so that IsProbePath, and with it every drain
-// middleware, recognises them there. Adapters' Register calls it; the root
-// mount is always known.
+// MountedAt records a mount point of the probe endpoints: a prefix such as
+// "/internal", or "" (or "/") for the root. IsProbePath, and with it every
+// drain middleware, recognises the probes at the recorded mount points only;
+// until the first MountedAt, the root is assumed, which is right for
+// core's Handler mounted at "/". Adapters' Register calls it for every
+// mount, the root included; call it yourself when you mount Handler under a
+// prefix (http.StripPrefix), and once with "" if you mount it at the root as
+// well.
 func (r *Registry) MountedAt(prefix string) {
-	prefix = strings.TrimRight(prefix, "/")
-	if prefix == "" || r == nil {
+	if r == nil {
 		return
 	}
+	prefix = strings.TrimRight(prefix, "/")
 	for {
 		old := r.prefixes.Load()
 		var list []string
@@ -107,23 +111,28 @@ func (r *Registry) MountedAt(prefix string) {
 }
 
 // IsProbePath reports whether path is one of the probe endpoints, or a
-// per-check path, at the root or under a prefix given to MountedAt. It does
-// not allocate.
+// per-check path, under a mount point recorded by MountedAt (at the root
+// while none is). It does not allocate.
 func (r *Registry) IsProbePath(path string) bool {
-	if _, _, ok := matchPath(path); ok {
-		return true
+	var list *[]string
+	if r != nil {
+		list = r.prefixes.Load()
 	}
-	if r == nil {
-		return false
+	if list == nil {
+		return IsEndpointPath(path)
 	}
-	if list := r.prefixes.Load(); list != nil {
-		for _, p := range *list {
-			if rest, ok := strings.CutPrefix(path, p); ok {
-				if _, _, ok := matchPath(rest); ok {
-					return true
-				}
-			}
+	for _, p := range *list {
+		if rest, ok := strings.CutPrefix(path, p); ok && IsEndpointPath(rest) {
+			return true
 		}
 	}
 	return false
+}
+
+// IsEndpointPath reports whether path, taken relative to a mount point, is
+// a probe endpoint (see [Endpoints]) or a per-check path below one:
+// "/readyz", "/livez/postgres". It does not allocate.
+func IsEndpointPath(path string) bool {
+	_, _, ok := matchPath(path)
+	return ok
 }

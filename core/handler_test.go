@@ -263,16 +263,36 @@ func TestFastPathRerendersOnChange(t *testing.T) {
 
 func TestIsProbePath(t *testing.T) {
 	t.Parallel()
-	r := newTestRegistry(t, Options{})
-	r.MountedAt("/internal/")
-	for path, want := range map[string]bool{
-		"/readyz": true, "/ready": true, "/livez/db": true, "/healthz/": true, "/startupz": true,
-		"/internal/readyz": true, "/internal/livez/x": true,
-		"/readyzz": false, "/orders": false, "/other/readyz": false, "/readyz/a/b": false, "/": false,
-	} {
-		if got := r.IsProbePath(path); got != want {
-			t.Errorf("IsProbePath(%q) = %v, want %v", path, got, want)
-		}
+	tests := []struct {
+		name   string
+		mounts []string
+		want   map[string]bool
+	}{
+		{"nothing recorded: the root", nil, map[string]bool{
+			"/readyz": true, "/ready": true, "/livez/db": true, "/healthz/": true, "/startupz": true,
+			"/internal/readyz": false, "/readyzz": false, "/orders": false, "/readyz/a/b": false, "/": false,
+		}},
+		{"a prefix only", []string{"/internal/"}, map[string]bool{
+			"/internal/readyz": true, "/internal/livez/x": true,
+			"/readyz": false, "/ready": false, "/other/readyz": false,
+		}},
+		{"a prefix and the root", []string{"/internal", "/"}, map[string]bool{
+			"/internal/readyz": true, "/readyz": true, "/healthz": true, "/orders": false,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := newTestRegistry(t, Options{})
+			for _, m := range tt.mounts {
+				r.MountedAt(m)
+			}
+			for path, want := range tt.want {
+				if got := r.IsProbePath(path); got != want {
+					t.Errorf("IsProbePath(%q) = %v, want %v", path, got, want)
+				}
+			}
+		})
 	}
 }
 

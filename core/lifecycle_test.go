@@ -131,6 +131,7 @@ func TestDrainMiddleware(t *testing.T) {
 	t.Parallel()
 	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond})
 	r.MountedAt("/internal")
+	r.MountedAt("") // and at the root
 	var seen int64
 	app := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		seen = r.InFlight().Count()

@@ -202,17 +202,17 @@ func TestRegisterMountedAt(t *testing.T) {
 		{"root", func(app *fiber.App, h *core.Registry) { fiberhealth.Register(app, h) },
 			[]string{"/readyz", "/livez/db"}, []string{"/internal/readyz"}},
 		{"group", func(app *fiber.App, h *core.Registry) { fiberhealth.Register(app.Group("/internal"), h) },
-			[]string{"/readyz", "/internal/readyz", "/internal/startupz/boot"}, []string{"/api/readyz", "/internal/app"}},
+			[]string{"/internal/readyz", "/internal/startupz/boot"}, []string{"/readyz", "/api/readyz", "/internal/app"}},
 		{"nested group", func(app *fiber.App, h *core.Registry) { fiberhealth.Register(app.Group("/a").Group("/b"), h) },
-			[]string{"/a/b/healthz"}, []string{"/a/healthz", "/b/healthz"}},
+			[]string{"/a/b/healthz"}, []string{"/healthz", "/a/healthz", "/b/healthz"}},
 		{"route", func(app *fiber.App, h *core.Registry) {
 			app.Route("/ops", func(r fiber.Router) { fiberhealth.Register(r, h) })
-		}, []string{"/ops/ready"}, []string{"/app/ready"}},
+		}, []string{"/ops/ready"}, []string{"/ready", "/app/ready"}},
 		{"mounted app", func(app *fiber.App, h *core.Registry) {
 			sub := fiber.New()
 			app.Mount("/sub", sub)
 			fiberhealth.Register(sub, h)
-		}, []string{"/sub/livez"}, []string{"/other/livez"}},
+		}, []string{"/sub/livez"}, []string{"/livez", "/other/livez"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
