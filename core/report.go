@@ -61,7 +61,8 @@ func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Re
 		// so a probe while starting takes one timeout, not two.
 		gate := r.startChecks(ctx, Startup, exclude)
 		var own pending
-		if kind == Readiness {
+		early := kind == Readiness && gate.calling()
+		if early {
 			own = r.startChecks(ctx, kind, exclude)
 		}
 		startup := r.aggregate(Startup, gate.wait(ctx))
@@ -72,6 +73,11 @@ func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Re
 		r.transition(StateStarting, StateReady, "startup checks passed")
 		if kind == Startup {
 			return startup
+		}
+		if !early {
+			// The gate answered without a call: becoming ready comes first,
+			// then the readiness checks, in the logs as in time.
+			own = r.startChecks(ctx, kind, exclude)
 		}
 		rep = r.aggregate(kind, own.wait(ctx))
 	} else {
@@ -116,6 +122,16 @@ func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string)
 		p.runs[i], p.results[i] = s.begin(ctx, false)
 	}
 	return p
+}
+
+// calling reports whether any check of p is running a call to wait for.
+func (p pending) calling() bool {
+	for _, rn := range p.runs {
+		if rn != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // wait waits for every started run, each until its own deadline: the checks
