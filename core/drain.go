@@ -84,11 +84,12 @@ var hdrClose = []string{"close"}
 // MountedAt records a mount point of the probe endpoints: a prefix such as
 // "/internal", or "" (or "/") for the root. IsProbePath, and with it every
 // drain middleware, recognises the probes at the recorded mount points only;
-// until the first MountedAt, the root is assumed, which is right for
-// core's Handler mounted at "/". Adapters' Register calls it for every
-// mount, the root included; call it yourself when you mount Handler under a
-// prefix (http.StripPrefix), and once with "" if you mount it at the root as
-// well.
+// until the first MountedAt, the root is assumed. Handler, HandlerAt and the
+// adapters' Register call it for where they mount the probes; call it
+// yourself only for a mount they cannot see (a fiber app mounted after
+// Register, say). chi's Register inside a sub-router without
+// Options.Prefix, and fiber's on an app mounted later, record the root as
+// well, so the root paths stay probe paths there.
 func (r *Registry) MountedAt(prefix string) {
 	if r == nil {
 		return

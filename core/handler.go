@@ -6,10 +6,29 @@ import (
 )
 
 // Handler returns an http.Handler that serves the probe endpoints (see
-// [Endpoints]) and /{endpoint}/{check}, relative to where it is mounted:
-// mount it at "/" or strip a prefix with http.StripPrefix. Other paths are
-// 404. Responses are described in the package documentation.
-func (r *Registry) Handler() http.Handler { return handler{r} }
+// [Endpoints]) and /{endpoint}/{check} at the root: mount it at "/". Other
+// paths are 404. Responses are described in the package documentation. It
+// records the root as a mount point (see [Registry.MountedAt]); for a
+// prefix, use HandlerAt.
+func (r *Registry) Handler() http.Handler {
+	r.MountedAt("")
+	return handler{r}
+}
+
+// HandlerAt is Handler for the probes mounted under prefix (such as
+// "/internal"): it strips the prefix itself and records it as a mount point,
+// so that drain middlewares leave the probes there out of the in-flight
+// count. Mount it at prefix+"/":
+//
+//	mux.Handle("/internal/", h.HandlerAt("/internal"))
+func (r *Registry) HandlerAt(prefix string) http.Handler {
+	prefix = strings.TrimRight(prefix, "/")
+	r.MountedAt(prefix)
+	if prefix == "" {
+		return handler{r}
+	}
+	return http.StripPrefix(prefix, handler{r})
+}
 
 type handler struct{ r *Registry }
 

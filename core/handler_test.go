@@ -308,3 +308,33 @@ func TestNilRegistry(t *testing.T) {
 		t.Fatalf("nil registry drain: %d", w.Code)
 	}
 }
+
+func TestHandlerRecordsItsMount(t *testing.T) {
+	t.Parallel()
+	t.Run("prefix only", func(t *testing.T) {
+		t.Parallel()
+		r := newTestRegistry(t, Options{})
+		_ = r.Register(Check{Name: "db", Check: ok})
+		mux := http.NewServeMux()
+		mux.Handle("/internal/", r.HandlerAt("/internal/"))
+		if w := serve(mux, "GET", "/internal/readyz/db"); w.Code != 200 {
+			t.Fatalf("GET /internal/readyz/db = %d %s", w.Code, w.Body)
+		}
+		if !r.IsProbePath("/internal/livez") || r.IsProbePath("/livez") {
+			t.Fatal("HandlerAt did not record exactly its prefix")
+		}
+	})
+	t.Run("root and an adapter's prefix", func(t *testing.T) {
+		t.Parallel()
+		// An admin port serving Handler at the root, the app port serving
+		// the probes under /internal through an adapter.
+		r := newTestRegistry(t, Options{})
+		_ = r.Handler()
+		r.MountedAt("/internal")
+		for _, p := range []string{"/livez", "/internal/livez"} {
+			if !r.IsProbePath(p) {
+				t.Errorf("IsProbePath(%q) = false", p)
+			}
+		}
+	})
+}

@@ -135,7 +135,7 @@ type Registry struct {
 	closing  chan struct{} // closed when Shutdown stops serving (after the propagation delay)
 	stopped  chan struct{} // closed on entering StateStopped
 	inFlight InFlight
-	prefixes atomic.Pointer[[]string] // extra probe mount points, see MountedAt
+	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
 }
 
 // New returns a Registry configured by opts, or an error naming the first bad

@@ -57,8 +57,10 @@ func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Re
 	}
 	var rep Report
 	if r.State() == StateStarting && kind != Liveness {
-		// The startup gate and the probe's own checks run at the same time,
-		// so a probe while starting takes one timeout, not two.
+		// When the startup gate waits on a call, the readiness checks run
+		// alongside it, so a probe while starting takes one timeout, not
+		// two; when the gate answers at once (no startup check, or only
+		// background ones), readiness checks run only once it has passed.
 		gate := r.startChecks(ctx, Startup, exclude)
 		var own pending
 		early := kind == Readiness && gate.calling()
@@ -68,7 +70,7 @@ func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Re
 		startup := r.aggregate(Startup, gate.wait(ctx))
 		if startup.Status == StatusUnavailable {
 			startup.Kind, startup.Message = kind, "starting"
-			return startup // the readiness calls go on and record their results
+			return startup // readiness calls started early go on and record their results
 		}
 		r.transition(StateStarting, StateReady, "startup checks passed")
 		if kind == Startup {

@@ -21,8 +21,7 @@ func NetHTTP(ctx context.Context, h *core.Registry, ln net.Listener, cfg Config)
 	if cfg.Prefix == "" {
 		mux.Handle("/", h.Handler())
 	} else {
-		h.MountedAt(cfg.Prefix)
-		mux.Handle(cfg.Prefix+"/", http.StripPrefix(cfg.Prefix, h.Handler()))
+		mux.Handle(cfg.Prefix+"/", h.HandlerAt(cfg.Prefix))
 	}
 	mux.HandleFunc("GET /app/", func(w http.ResponseWriter, r *http.Request) {
 		code, body := cfg.App(r.URL.Path, r.URL.RawQuery)
