@@ -107,13 +107,7 @@ func TestDNS(t *testing.T) {
 		t.Run(tt.host, func(t *testing.T) {
 			t.Parallel()
 			check := must(t)(checks.DNS(tt.host, checks.DNSOptions{Resolver: res}))
-			timeout := tt.timeout
-			if timeout == 0 {
-				timeout = 5 * time.Second
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			err := check(ctx)
+			err := call(check, tt.timeout)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("check = %v, want healthy", err)

@@ -97,29 +97,7 @@ func TestHTTP(t *testing.T) {
 		t.Run(strings.TrimPrefix(tt.path, "/"), func(t *testing.T) {
 			t.Parallel()
 			check := must(t)(checks.HTTP(srv.URL+tt.path, tt.opts))
-			timeout := tt.timeout
-			if timeout == 0 {
-				timeout = 5 * time.Second
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			err := check(ctx)
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("check = %v, want healthy", err)
-				}
-				return
-			}
-			ce := mustFail(t, err)
-			prefix := "http " + host + ": "
-			switch {
-			case tt.want == "timeout":
-				if !strings.HasPrefix(ce.Reason, prefix) || !timeoutReason.MatchString(ce.Reason) {
-					t.Fatalf("reason = %q, want %q followed by a timeout", ce.Reason, prefix)
-				}
-			case ce.Reason != prefix+tt.want:
-				t.Fatalf("reason = %q, want %q", ce.Reason, prefix+tt.want)
-			}
+			wantReason(t, call(check, tt.timeout), "http "+host+": ", tt.want)
 		})
 	}
 	if n := otherHits.Load(); n != 0 {

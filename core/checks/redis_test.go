@@ -157,28 +157,10 @@ func TestRedis(t *testing.T) {
 				addr = serve(t, tt.tls, tt.handle).Addr()
 			}
 			check := must(t)(checks.Redis(addr, tt.opts))
-			timeout := tt.timeout
-			if timeout == 0 {
-				timeout = 5 * time.Second
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
-			defer cancel()
-			err := check(ctx)
-			if tt.want == "" {
-				if err != nil {
-					t.Fatalf("check = %v, want healthy", err)
-				}
+			err := call(check, tt.timeout)
+			ce := wantReason(t, err, "redis "+addr+": ", tt.want)
+			if ce == nil {
 				return
-			}
-			ce := mustFail(t, err)
-			prefix := "redis " + addr + ": "
-			switch {
-			case tt.want == "timeout":
-				if !strings.HasPrefix(ce.Reason, prefix) || !timeoutReason.MatchString(ce.Reason) {
-					t.Fatalf("reason = %q, want %q followed by a timeout", ce.Reason, prefix)
-				}
-			case ce.Reason != prefix+tt.want:
-				t.Fatalf("reason = %q, want %q", ce.Reason, prefix+tt.want)
 			}
 			if ce.Degraded {
 				t.Error("a failed Redis check must not be merely degraded")
