@@ -53,6 +53,13 @@ func (k Kind) String() string {
 //
 // To report a partial failure, return an error made by [Degraded]; to give the
 // probe response a reason that is safe to show, use [Unhealthy] or [Degraded].
+//
+// The registry calls it on a goroutine of its own and contains it: a panic,
+// a call of runtime.Goexit (t.FailNow, testify's require) or an error whose
+// methods panic (a nil *T returned as error) is a failed result with a
+// reason that says so. The error is read once, on that goroutine, as the call
+// ends: an Error method that never returns only keeps the call running, like
+// a check that ignores ctx.
 type CheckFunc func(ctx context.Context) error
 
 // Check is a named health check and the policy the registry applies to it.

@@ -101,8 +101,9 @@ type hook struct {
 // requests have drained: close database pools, flush telemetry. Hooks run
 // once, in reverse registration order (the last opened resource closes
 // first), each with the context that bounds all hooks (Options.HookTimeout).
-// A panicking hook is reported as its error; the others still run. An empty
-// name or a nil fn is an error.
+// Each hook runs on a goroutine of its own: a hook that panics, calls
+// runtime.Goexit or returns an error whose methods panic is reported as its
+// error; the others still run. An empty name or a nil fn is an error.
 func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) error {
 	switch {
 	case name == "":
@@ -222,13 +223,20 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 	return errs
 }
 
-// callHook runs fn, turning a panic into an error so one bad hook cannot
-// stop the others.
+// callHook runs fn on a goroutine of its own and waits for it to return.
+// Whatever fn does becomes its error (a panic, a runtime.Goexit, an error
+// whose methods panic) and cannot stop the other hooks or end the goroutine
+// running Shutdown.
 func callHook(ctx context.Context, fn func(context.Context) error) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("panic: %v", v)
+	elsewhere(func() {
+		var e error
+		v, panicked := protect(func() { e = fn(ctx) }, func() { err = exitedError("hook") })
+		if panicked {
+			e = errPanic{v}
 		}
-	}()
-	return fn(ctx)
+		if e != nil {
+			err = readError("hook", e, func(u *userError) { err = u })
+		}
+	})
+	return err
 }

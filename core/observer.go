@@ -9,7 +9,10 @@ import (
 // Observer receives what the registry learns: every check result and every
 // transition (a check's status, the lifecycle state, or a component such as a
 // circuit breaker). Implementations must be safe for concurrent use and must
-// not block: they are called on the evaluation path.
+// not block: they are called on the evaluation path. Each call is contained:
+// a panic or runtime.Goexit abandons that call only (the other observers are
+// still called, and the fault is logged once per observer); it never ends a
+// probe's or a caller's goroutine.
 type Observer interface {
 	// ObserveResult is called after every run of a check.
 	ObserveResult(r Result)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -113,7 +115,11 @@ func (o Options) normalize() (Options, error) {
 type Registry struct {
 	opts      Options
 	observers []Observer // slog observer first, then Options.Observers
-	now       func() time.Time
+
+	// observerFaults[i] is set once observers[i] has panicked or called
+	// runtime.Goexit and that has been logged.
+	observerFaults []atomic.Bool
+	now            func() time.Time
 
 	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks
 	checks   map[string]*checkState
@@ -153,6 +159,7 @@ func New(opts Options) (*Registry, error) {
 		stopped: make(chan struct{}),
 	}
 	r.observers = append([]Observer{NewSlogObserver(o.Logger)}, o.Observers...)
+	r.observerFaults = make([]atomic.Bool, len(r.observers))
 	r.state.Store(int32(StateStarting))
 	return r, nil
 }
@@ -276,20 +283,75 @@ func (r *Registry) lookup(name string) *checkState {
 
 // Notify passes a transition to the logger and every observer. Components
 // outside core, such as circuit breakers, use it so that all state changes of
-// a service are reported in one place.
+// a service are reported in one place. It is safe to call from any
+// goroutine, and returns once every observer has been called: observers run
+// contained (see [Observer]), on a goroutine of their own.
 func (r *Registry) Notify(t Transition) {
 	if t.Time.IsZero() {
 		t.Time = r.now()
 	}
-	for _, o := range r.observers {
-		o.ObserveTransition(t)
+	events := []Transition{t}
+	elsewhere(func() { r.deliver(nil, events, 0) })
+}
+
+// deliver passes res (unless nil), then each event, to every observer, from
+// call number from on. Each call is contained: a panic is recovered; a
+// runtime.Goexit cannot be stopped, so the remaining calls are made while
+// the goroutine unwinds, and then it ends. deliver therefore runs directly
+// only on a check's runner goroutine, which the registry can spare; from
+// anywhere else it runs under elsewhere.
+func (r *Registry) deliver(res *Result, events []Transition, from int) {
+	n := len(r.observers)
+	for i := from; i < (1+len(events))*n; i++ {
+		k, o := i/n, i%n
+		var call func()
+		switch {
+		case k == 0 && res == nil:
+			continue
+		case k == 0:
+			call = func() { r.observers[o].ObserveResult(*res) }
+		default:
+			call = func() { r.observers[o].ObserveTransition(events[k-1]) }
+		}
+		if v, panicked := protect(call, func() {
+			r.deliver(res, events, i+1)
+			r.observerFault(o, "called runtime.Goexit")
+		}); panicked {
+			r.observerFault(o, "panicked"+panicDetail(v))
+		}
 	}
 }
 
-func (r *Registry) observeResult(res Result) {
-	for _, o := range r.observers {
-		o.ObserveResult(res)
+// observerFault logs, once per observer, that one of its calls panicked or
+// called runtime.Goexit: the call was abandoned and the others went on.
+// Logging more would let a broken observer flood the logs, one line per
+// probe.
+func (r *Registry) observerFault(i int, what string) {
+	if r.observerFaults[i].Swap(true) {
+		return
 	}
+	// The logger's handler is user code as well.
+	protect(func() {
+		r.opts.Logger.Warn("probekit: observer "+what+"; the call was abandoned and other observers still called (later faults of this observer are not logged)",
+			"observer", fmt.Sprintf("%T", r.observers[i]))
+	}, func() {})
+}
+
+// panicDetail describes a panic value for a log line: the message of a
+// runtime error ("index out of range", "nil pointer dereference"), which
+// holds no user data; for any other value its type only, since it may hold
+// secrets and formatting it would call user code.
+func panicDetail(v any) string {
+	if e, ok := v.(runtime.Error); ok {
+		t := reflect.TypeOf(v)
+		if t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.PkgPath() == "runtime" {
+			return ": " + e.Error()
+		}
+	}
+	return fmt.Sprintf(" (a %T)", v)
 }
 
 // Service returns the Options.Service, Version and Instance values.

@@ -57,6 +57,10 @@ type Result struct {
 	Message string
 	// Err is the raw error of the latest run, nil on success. It may hold
 	// secrets (DSNs, tokens): responses show it only with Options.ExposeErrors.
+	// A check's error is read once, when its run ends: Err's Error returns
+	// the text read then and never calls the check's error again, while
+	// errors.Is and errors.As still reach it. An error whose methods
+	// panicked is replaced by one that says so. Compare with errors.Is, not ==.
 	Err error
 	// Duration is how long the latest run took (up to its timeout).
 	Duration time.Duration

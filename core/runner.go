@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -87,7 +86,7 @@ func (s *checkState) begin(parent context.Context, background bool) (*run, Resul
 		res, events := s.recordLocked(errStillRunning, s.check.Timeout, now)
 		r.recorded, r.result, r.counted = true, res, now
 		s.mu.Unlock()
-		s.emit(res, events)
+		s.emitElsewhere(res, events)
 		return nil, res
 	}
 	r := &run{deadline: now.Add(s.check.Timeout), done: make(chan struct{})}
@@ -99,28 +98,52 @@ func (s *checkState) begin(parent context.Context, background bool) (*run, Resul
 	}
 	ctx, cancel := context.WithDeadline(parent, r.deadline)
 	s.reg.calls.add()
-	go func() {
-		defer s.reg.calls.done()
-		defer cancel()
-		start := s.reg.now()
-		err := call(ctx, s.check.Check)
-		end := s.reg.now()
-		elapsed := end.Sub(start)
-		switch {
-		case elapsed > s.check.Timeout:
-			// The function ignored its deadline or returned just after it:
-			// the answer came too late to count as healthy.
-			err = fmt.Errorf("%w after %v", errTimeout, s.check.Timeout)
-			elapsed = s.check.Timeout
-		case background && parent.Err() != nil:
-			// The registry closed (or Start's context ended) mid-call: that
-			// says nothing about the dependency, so nothing is recorded.
-			s.abandon(r)
-			return
-		}
-		s.finish(r, err, elapsed, end)
-	}()
+	go s.execute(ctx, cancel, parent, r, background)
 	return r, Result{}
+}
+
+// execute makes the call of the check function that r stands for, on the
+// goroutine begin started for it: the only goroutine that runs a check
+// function or reads its error. However the call ends (see contain.go), the
+// run is finished here or in a deferred call, so the check is never left
+// marked running by a call that is gone.
+func (s *checkState) execute(ctx context.Context, cancel context.CancelFunc, parent context.Context, r *run, background bool) {
+	defer s.reg.calls.done()
+	defer cancel()
+	start := s.reg.now()
+	var err error
+	v, panicked := protect(func() { err = s.check.Check(ctx) }, func() {
+		s.conclude(r, parent, background, start, exitedError("check"))
+	})
+	if panicked {
+		err = errPanic{v}
+	}
+	s.conclude(r, parent, background, start, err)
+}
+
+// conclude finishes r, whose call started at start and ended with err.
+func (s *checkState) conclude(r *run, parent context.Context, background bool, start time.Time, err error) {
+	end := s.reg.now()
+	elapsed := end.Sub(start)
+	switch {
+	case elapsed > s.check.Timeout:
+		// The function ignored its deadline or returned just after it:
+		// the answer came too late to count as healthy.
+		err = fmt.Errorf("%w after %v", errTimeout, s.check.Timeout)
+		elapsed = s.check.Timeout
+	case background && parent.Err() != nil:
+		// The registry closed (or Start's context ended) mid-call: that
+		// says nothing about the dependency, so nothing is recorded.
+		s.abandon(r)
+		return
+	case err != nil:
+		if _, read := err.(*userError); !read {
+			// Read here, before recording: reading it may panic, exit or
+			// hang, and only this goroutine may suffer that.
+			err = readError("check", err, func(u *userError) { s.finish(r, u, elapsed, end) })
+		}
+	}
+	s.finish(r, err, elapsed, end)
 }
 
 // abandon frees the check from r without recording an outcome.
@@ -136,19 +159,12 @@ func (s *checkState) abandon(r *run) {
 	close(r.done)
 }
 
-// call runs f, turning a panic into an error.
-func call(ctx context.Context, f CheckFunc) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			err = errPanic{v}
-		}
-	}()
-	return f(ctx)
-}
-
 // finish records the outcome of r (unless a waiter already recorded its
-// timeout) and frees the check for the next call.
+// timeout) and frees the check for the next call. It runs on r's runner
+// goroutine, so observers are called directly there; should one call
+// runtime.Goexit, the deferred close still frees r's waiters.
 func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
+	defer close(r.done)
 	s.mu.Lock()
 	var res Result
 	var events []Transition
@@ -162,9 +178,8 @@ func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
 	}
 	s.mu.Unlock()
 	if recorded {
-		s.emit(res, events) // before waiters return, so observers see it first
+		s.reg.deliver(&res, events, 0) // before waiters return, so observers see it first
 	}
-	close(r.done)
 }
 
 // wait waits for r until its deadline or until ctx ends. At the deadline it
@@ -191,7 +206,7 @@ func (s *checkState) wait(ctx context.Context, r *run) Result {
 		res, events := s.recordLocked(fmt.Errorf("%w after %v", errTimeout, s.check.Timeout), s.check.Timeout, now)
 		r.recorded, r.result, r.counted = true, res, now
 		s.mu.Unlock()
-		s.emit(res, events)
+		s.emitElsewhere(res, events)
 		return res
 	case <-ctx.Done():
 		// The prober went away; the run goes on and records its own result.
@@ -221,16 +236,20 @@ func (s *checkState) evaluate(ctx context.Context) Result {
 }
 
 // recordLocked applies one outcome to the check's state and thresholds and
-// returns the new result and the transitions it caused. s.mu is held.
+// returns the new result and the transitions it caused. s.mu is held. err is
+// nil, one of the registry's own errors or a *userError: recording calls no
+// user code.
 func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Result, []Transition) {
 	c := s.check
 	res := &s.result
 	res.Err, res.Duration, res.Time = err, d, at
 	raw := StatusOK
+	var reason string
 	if err != nil {
+		var degraded bool
+		reason, degraded = describe(err)
 		raw = StatusUnavailable
-		var ce *CheckError
-		if errors.As(err, &ce) && ce.Degraded {
+		if degraded {
 			raw = StatusDegraded
 		}
 		res.ConsecutiveFailures++
@@ -259,7 +278,10 @@ func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Res
 
 	res.Message = ""
 	if err != nil {
-		res.Message = s.message(err)
+		res.Message = reason
+		if s.reg.opts.ExposeErrors {
+			res.Message = err.Error()
+		}
 		if s.status == StatusOK {
 			res.Message = fmt.Sprintf("%s (failure %d of %d)", res.Message, res.ConsecutiveFailures, c.FailureThreshold)
 		}
@@ -276,14 +298,14 @@ func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Res
 		}
 		events = append(events, Transition{
 			Component: "check", Name: c.Name, From: from, To: s.status.String(),
-			Reason: Reason(err), Time: at, // never raw error text, even with ExposeErrors
+			Reason: reason, Time: at, // never raw error text, even with ExposeErrors
 		})
 	}
 	return *res, events
 }
 
-// message is what responses show for err: its reason, or its raw text with
-// Options.ExposeErrors.
+// message is what responses show for err, one of the registry's own errors:
+// its reason, or its raw text with Options.ExposeErrors.
 func (s *checkState) message(err error) string {
 	if s.reg.opts.ExposeErrors {
 		return err.Error()
@@ -291,12 +313,11 @@ func (s *checkState) message(err error) string {
 	return Reason(err)
 }
 
-// emit reports a result and its transitions; called without s.mu.
-func (s *checkState) emit(res Result, events []Transition) {
-	s.reg.observeResult(res)
-	for _, e := range events {
-		s.reg.Notify(e)
-	}
+// emitElsewhere reports a result and its transitions from a goroutine that
+// is not a runner (a probe's, a scheduler): observers run on one of their
+// own. Called without s.mu.
+func (s *checkState) emitElsewhere(res Result, events []Transition) {
+	elsewhere(func() { s.reg.deliver(&res, events, 0) })
 }
 
 // schedule runs a background check every Interval until ctx ends.
