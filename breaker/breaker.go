@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -83,7 +84,8 @@ type history struct {
 	openedAt     time.Time // when it last tripped from closed; zero while closed
 	tripFailures uint32    // the consecutive failures that tripped it
 	failedTrials int       // half-open trials that failed since openedAt
-	lastErr      error     // the latest failure
+	lastErr      error     // the latest failure, as readFailure kept it
+	lastReason   string    // core.Reason(lastErr), read once by readFailure
 	pending      []core.Transition
 }
 
@@ -188,9 +190,33 @@ func (b *Breaker) judge(ctx context.Context, err error) error {
 }
 
 func (b *Breaker) recordFailure(err error) {
+	reason, err := readFailure(err)
 	b.mu.Lock()
-	b.log.lastErr = err
+	b.log.lastErr, b.log.lastReason = err, reason
 	b.mu.Unlock()
+}
+
+// readFailure reads a failed call's error once, on the goroutine of the
+// call, without holding a lock: its core.Reason, which transitions and
+// health messages show, and its text, to be sure it can be read. The error
+// is user code, and its methods may panic (a nil *T returned as an error):
+// read later, it would panic under gobreaker's lock as the failure trips the
+// breaker, and in every health check after. An error that panics is kept as
+// an error that says so instead.
+func readFailure(err error) (reason string, kept error) {
+	defer func() {
+		if recover() == nil {
+			return
+		}
+		reason = "call's error panicked"
+		if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
+			reason = fmt.Sprintf("call returned a nil %T", err)
+		}
+		kept = errors.New(reason)
+	}()
+	reason = core.Reason(err)
+	_ = err.Error()
+	return reason, err
 }
 
 // readyToTrip is gobreaker's ReadyToTrip; it runs under gobreaker's lock.
@@ -218,7 +244,7 @@ func (b *Breaker) onStateChange(_ string, from, to State) {
 	case to == StateOpen:
 		h.failedTrials++
 	case to == StateClosed:
-		h.openedAt, h.failedTrials, h.tripFailures, h.lastErr = time.Time{}, 0, 0, nil
+		h.openedAt, h.failedTrials, h.tripFailures, h.lastErr, h.lastReason = time.Time{}, 0, 0, nil, ""
 	}
 	if b.notify == nil {
 		return
@@ -227,9 +253,9 @@ func (b *Breaker) onStateChange(_ string, from, to State) {
 	switch to {
 	case StateOpen:
 		if from == StateClosed {
-			reason = plural(int(h.tripFailures), "consecutive failure") + ": " + core.Reason(h.lastErr)
+			reason = plural(int(h.tripFailures), "consecutive failure") + ": " + h.lastReason
 		} else {
-			reason = "recovery trial failed: " + core.Reason(h.lastErr)
+			reason = "recovery trial failed: " + h.lastReason
 		}
 	case StateHalfOpen:
 		reason = "open timeout elapsed, trying recovery"

@@ -84,7 +84,7 @@ func (h *history) openMessage() string {
 	if h.failedTrials > 0 {
 		m += " and " + plural(h.failedTrials, "failed recovery trial")
 	}
-	if r := core.Reason(h.lastErr); r != "" {
+	if r := h.lastReason; r != "" {
 		m += ": " + r
 	}
 	return m
