@@ -27,20 +27,34 @@ import (
 
 // protect calls fn and recovers a panic, returning its value. If fn calls
 // runtime.Goexit, protect calls exited while the goroutine unwinds and never
-// returns: exited is the caller's last chance to finish its work. (Since Go
-// 1.21, recover returns a *runtime.PanicNilError for panic(nil), so a nil
-// recover means Goexit.)
+// returns: exited is the caller's last chance to finish its work.
+//
+// Two frames, because a Goexit is not always over when a panic is
+// recovered: a deferred call of fn may panic while Goexit unwinds, and once
+// recovered, Goexit resumes. recovering recovers; the frame above it sees
+// whether recovering returned, and calls exited if not. (Since Go 1.21,
+// recover returns a *runtime.PanicNilError for panic(nil), so a nil recover
+// means no panic.)
 func protect(fn, exited func()) (v any, panicked bool) {
 	returned := false
 	defer func() {
-		if returned {
-			return
+		if !returned {
+			exited()
 		}
-		if v = recover(); v != nil {
-			panicked = true
-			return
+	}()
+	v, panicked = recovering(fn)
+	returned = true
+	return v, panicked
+}
+
+// recovering calls fn and recovers a panic, returning its value.
+func recovering(fn func()) (v any, panicked bool) {
+	returned := false
+	defer func() {
+		if !returned {
+			v = recover()
+			panicked = v != nil
 		}
-		exited()
 	}()
 	fn()
 	returned = true
@@ -110,19 +124,21 @@ func readError(who string, err error, exited func(*userError)) *userError {
 
 // unreadable is the failure recorded for err, returned by user code, whose
 // methods panicked or called runtime.Goexit (what). The reason names err's
-// type, never its contents; detail, the panic value, is in the text only.
+// type, never its contents; detail, the panic value, is in the text only:
+//
+//	check returned a nil *db.Error (its methods panicked: runtime error: ...)
+//	check's error panicked (a db.Error: ...)
 func unreadable(who string, err error, what, detail string) *userError {
 	typ := fmt.Sprintf("%T", err) // reflection only: calls no method of err
-	u := &userError{reason: who + "'s error " + what}
-	if isNil(err) {
-		u.reason = who + " returned a nil " + typ
-	}
-	u.text = fmt.Sprintf("%s (an error of type %s whose methods %s", u.reason, typ, what)
 	if detail != "" {
-		u.text += ": " + detail
+		detail = ": " + detail
 	}
-	u.text += ")"
-	return u
+	if isNil(err) {
+		reason := who + " returned a nil " + typ
+		return &userError{reason: reason, text: reason + " (its methods " + what + detail + ")"}
+	}
+	reason := who + "'s error " + what
+	return &userError{reason: reason, text: reason + " (a " + typ + detail + ")"}
 }
 
 // isNil reports whether err is a typed nil: a nil pointer (or map, slice,

@@ -182,6 +182,23 @@ func TestCheckCallingGoexit(t *testing.T) {
 			t.Fatalf("Close = %v", err)
 		}
 	})
+	t.Run("panic while exiting", func(t *testing.T) {
+		// A deferred call of the check panics as Goexit unwinds: once that
+		// panic is recovered, Goexit resumes.
+		t.Parallel()
+		r := newTestRegistry(t, Options{})
+		_ = r.Register(Check{Name: "db", Check: func(ctx context.Context) error {
+			defer func() { panic("cleanup failed") }()
+			return goexit(ctx)
+		}})
+		r.MarkStarted()
+		for i := range 2 {
+			rep, _ := r.Evaluate(context.Background(), Readiness)
+			if res := rep.Checks[0]; res.Message != want {
+				t.Fatalf("probe %d: %v %q, want unavailable %q", i, res.Status, res.Message, want)
+			}
+		}
+	})
 	t.Run("background", func(t *testing.T) {
 		t.Parallel()
 		r := newTestRegistry(t, Options{})
