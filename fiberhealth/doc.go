@@ -21,6 +21,12 @@
 // [core.Registry.Probe] returns; only what fasthttp adds on its own differs
 // (it sends Content-Length: 0 with a HEAD answer, say).
 //
+// Drain counts a request until fasthttp has written its response, so a
+// streamed body (SetBodyStreamWriter for server-sent events, SendStream)
+// holds the drain open until its last byte, and one still open at the drain
+// timeout is reported as abandoned. A connection taken over with
+// c.Context().Hijack is not counted; see [Drain].
+//
 // Run and Serve return an error at once for a nil app or registry.
 // DisableStartupMessage is the caller's choice: Run does not change the app's
 // configuration, but the registry already logs each lifecycle step once with

@@ -39,7 +39,9 @@ import (
 // Not counted: what runs after c.Context().Hijack, whose handler fasthttp
 // calls in another goroutine once the request handler has returned and the
 // connection left the server (the graceful stop does not wait for it
-// either); and goroutines a handler starts itself. Give those their own
+// either), unless the response sent before it was a body stream, which
+// keeps the request counted until the hijack handler returns; and
+// goroutines a handler starts itself. Give those their own
 // shutdown hook (see [core.Registry.OnShutdown]).
 //
 // It costs two atomic operations and no allocation per request; a streamed
