@@ -37,6 +37,16 @@ func serve(ctx context.Context, h *core.Registry, ln net.Listener, cfg conforman
 		w.WriteHeader(code)
 		_, _ = io.WriteString(w, body)
 	})
+	r.Get("/stream/*", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		cfg.Stream(req.URL.Path, func(chunk string) error {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return err
+			}
+			w.(http.Flusher).Flush()
+			return req.Context().Err() // the client hung up
+		})
+	})
 	return chihealth.Serve(ctx, r, ln, h)
 }
 

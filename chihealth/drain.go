@@ -21,6 +21,12 @@ import (
 // Inside the recoverer, Drain would release the count while the panic
 // unwinds, before the recoverer writes its answer. Probes registered on a
 // sub-router need [Options].Prefix, or Drain counts them (see [Register]).
+//
+// What is counted is what [core.Registry.Drain] counts: a request while its
+// handler runs, a response streamed through http.Flusher included, and a
+// hijacked connection only while the handler that hijacked it still serves
+// it. A connection handed to a goroutine, or any goroutine a handler
+// starts, is neither counted nor waited for.
 func Drain(h *core.Registry) func(next http.Handler) http.Handler {
 	return h.Drain
 }

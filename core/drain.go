@@ -63,6 +63,17 @@ func (f *InFlight) Wait(ctx context.Context) error {
 // it, and while draining it sets "Connection: close" so keep-alive clients
 // reconnect to another pod. Probe requests (see [Registry.IsProbePath]) are
 // not counted: a probe must never hold shutdown up.
+//
+// A request is counted while its handler runs, and only then. That covers
+// a streamed response written and flushed by the handler (server-sent
+// events through http.Flusher, say): it holds the drain open until the
+// handler returns, and a stream still open at the drain timeout is reported
+// in the [DrainTimeoutError]. It also covers a handler that hijacks the
+// connection and serves it itself (a websocket loop inside the handler),
+// although http.Server.Shutdown does not track hijacked connections. Not
+// counted, and not waited for: a hijacked connection handed to a goroutine
+// once the handler has returned, and any other goroutine a handler starts;
+// give those an [Registry.OnShutdown] hook.
 func (r *Registry) Drain(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if r.IsProbePath(req.URL.Path) {

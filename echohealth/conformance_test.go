@@ -2,7 +2,9 @@ package echohealth_test
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +29,19 @@ func TestConformance(t *testing.T) {
 			req := c.Request()
 			code, body := cfg.App(req.URL.Path, req.URL.RawQuery)
 			return c.String(code, body)
+		})
+		e.GET("/stream/*", func(c echo.Context) error {
+			req, resp := c.Request(), c.Response()
+			resp.Header().Set(echo.HeaderContentType, echo.MIMETextPlainCharsetUTF8)
+			resp.WriteHeader(http.StatusOK)
+			cfg.Stream(req.URL.Path, func(chunk string) error {
+				if _, err := io.WriteString(resp, chunk); err != nil {
+					return err
+				}
+				resp.Flush()
+				return req.Context().Err() // the client hung up
+			})
+			return nil
 		})
 		return echohealth.Serve(ctx, e, ln, h)
 	})

@@ -23,6 +23,13 @@ import (
 // middleware; the server's graceful stop (e.Shutdown) still waits for that
 // response.
 //
+// A request is counted while the chain runs, and only then: a response
+// streamed with c.Response().Flush holds the drain open until the handler
+// returns, and a connection taken with c.Response().Hijack is counted only
+// while the handler that took it still serves it. A connection handed to a
+// goroutine, or any goroutine a handler starts, is neither counted nor
+// waited for (the server's Shutdown does not track hijacked connections).
+//
 // Drain itself takes two atomic operations and allocates nothing; echo builds
 // the chain of e.Use middleware per request, which costs each middleware one
 // small allocation.

@@ -1,6 +1,7 @@
 package fiberhealth_test
 
 import (
+	"bufio"
 	"context"
 	"net"
 	"testing"
@@ -28,6 +29,19 @@ func TestConformance(t *testing.T) {
 			// reused buffers.
 			code, body := cfg.App(string(c.Request().URI().Path()), string(c.Request().URI().QueryString()))
 			return c.Status(code).SendString(body)
+		})
+		app.Get("/stream/*", func(c *fiber.Ctx) error {
+			path := string(c.Request().URI().Path())
+			c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+			c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+				cfg.Stream(path, func(chunk string) error {
+					if _, err := w.WriteString(chunk); err != nil {
+						return err
+					}
+					return w.Flush() // fails once fasthttp closed the stream: the client is gone
+				})
+			})
+			return nil
 		})
 		return fiberhealth.Serve(ctx, app, ln, h)
 	})

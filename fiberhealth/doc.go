@@ -21,6 +21,12 @@
 // [core.Registry.Probe] returns; only what fasthttp adds on its own differs
 // (it sends Content-Length: 0 with a HEAD answer, say).
 //
+// Drain keeps a request whose body is a stream (SetBodyStreamWriter for
+// server-sent events, SendStream) counted until fasthttp has written its
+// last byte or the client went away, so the stream holds the drain open,
+// and one still open at the drain timeout is reported as abandoned. A
+// connection taken over with c.Context().Hijack is not counted; see [Drain].
+//
 // Run and Serve return an error at once for a nil app or registry.
 // DisableStartupMessage is the caller's choice: Run does not change the app's
 // configuration, but the registry already logs each lifecycle step once with

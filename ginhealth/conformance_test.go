@@ -2,6 +2,7 @@ package ginhealth_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"testing"
@@ -32,5 +33,23 @@ func serve(ctx context.Context, h *core.Registry, ln net.Listener, cfg conforman
 		code, body := cfg.App(c.Request.URL.Path, c.Request.URL.RawQuery)
 		c.Data(code, "text/plain; charset=utf-8", []byte(body))
 	})
+	r.GET("/stream/*path", func(c *gin.Context) {
+		c.Header("Content-Type", "text/plain; charset=utf-8")
+		cfg.Stream(c.Request.URL.Path, func(chunk string) error {
+			var err error
+			gone := c.Stream(func(w io.Writer) bool { // one step per chunk, flushed by Stream
+				_, err = io.WriteString(w, chunk)
+				return false
+			})
+			if gone && err == nil {
+				err = errClientGone
+			}
+			return err
+		})
+	})
 	return ginhealth.Serve(ctx, r, ln, h)
 }
+
+// errClientGone is what the streaming route's write returns once gin's
+// Stream reports that the client went away.
+var errClientGone = errors.New("client gone")

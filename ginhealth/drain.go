@@ -19,6 +19,13 @@ import (
 //
 // Inside gin.Recovery, Drain would release the count while the panic
 // unwinds, before Recovery writes its answer.
+//
+// A request is counted while the chain runs, and only then: a response
+// streamed with c.Stream (or c.Writer.Flush) holds the drain open until the
+// handler returns, and a connection taken with c.Writer.Hijack is counted
+// only while the handler that took it still serves it. A connection handed
+// to a goroutine, or any goroutine a handler starts, is neither counted nor
+// waited for (the server's Shutdown does not track hijacked connections).
 func Drain(h *core.Registry) gin.HandlerFunc {
 	inFlight := h.InFlight()
 	return func(c *gin.Context) {

@@ -1,7 +1,8 @@
 // Package conformance is the behavioural test suite every probekit adapter
 // must pass: the probe contract of core (paths, status codes, bodies, query
-// parameters, methods, headers) and the lifecycle guarantees (zero-drop
-// shutdown, drain timeout, in-flight tracking through panics).
+// parameters, methods, headers), the lifecycle guarantees (zero-drop
+// shutdown, drain timeout, in-flight tracking through panics) and the
+// counting of streamed responses until their last chunk.
 //
 // An adapter's test supplies a [ServeFunc] that serves a registry through the
 // adapter, and calls [Run]:
@@ -14,6 +15,14 @@
 //			r.GET("/app/*path", func(c *gin.Context) {
 //				code, body := cfg.App(c.Request.URL.Path, c.Request.URL.RawQuery)
 //				c.String(code, "%s", body)
+//			})
+//			r.GET("/stream/*path", func(c *gin.Context) {
+//				cfg.Stream(c.Request.URL.Path, func(chunk string) error {
+//					if c.Stream(func(w io.Writer) bool { io.WriteString(w, chunk); return false }) {
+//						return errClientGone
+//					}
+//					return nil
+//				})
 //			})
 //			return ginhealth.Serve(ctx, r, ln, h)
 //		})

@@ -28,6 +28,16 @@ func NetHTTP(ctx context.Context, h *core.Registry, ln net.Listener, cfg Config)
 		w.WriteHeader(code)
 		_, _ = io.WriteString(w, body)
 	})
+	mux.HandleFunc("GET /stream/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		cfg.Stream(r.URL.Path, func(chunk string) error {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return err
+			}
+			w.(http.Flusher).Flush()
+			return r.Context().Err() // the client hung up
+		})
+	})
 	srv := &http.Server{
 		Handler:           h.Drain(mux),
 		ReadHeaderTimeout: 5 * time.Second,

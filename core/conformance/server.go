@@ -121,6 +121,9 @@ func startServer(t *testing.T, serve ServeFunc, h *core.Registry, cfg Config) *s
 	if cfg.App == nil {
 		cfg.App = func(string, string) (int, string) { return http.StatusOK, "app\n" }
 	}
+	if cfg.Stream == nil {
+		cfg.Stream = func(_ string, write func(string) error) { _ = write("stream\n") }
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
