@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/probekit/probekit/core"
 )
@@ -27,6 +29,12 @@ func DiskSpace(path string, minFree uint64, opts LimitOptions) (core.CheckFunc, 
 	switch {
 	case path == "":
 		return nil, errors.New("checks: DiskSpace: path is empty")
+	case strings.Contains(path, "://"):
+		return nil, errors.New("checks: DiskSpace: path is a URL (\"://\"), which is not echoed; " +
+			"pass the local mount point of the volume")
+	case !utf8.ValidString(path) || strings.ContainsFunc(path, isControl):
+		return nil, errors.New("checks: DiskSpace: path holds invalid UTF-8 or a control character; " +
+			"it is shown in reasons")
 	case minFree == 0:
 		return nil, errors.New("checks: DiskSpace: minFree must be positive")
 	case !diskSupported:

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 
 	"github.com/probekit/probekit/core"
 )
@@ -47,21 +46,4 @@ func DNS(host string, opts DNSOptions) (core.CheckFunc, error) {
 		}
 		return nil
 	}, nil
-}
-
-// validateHost rejects what is clearly not a host name. It stays lenient
-// beyond that: the resolver is the judge of what resolves.
-func validateHost(host string) error {
-	switch {
-	case host == "":
-		return errors.New("host is empty")
-	case len(host) > 253:
-		return fmt.Errorf("host name longer than 253 bytes (%d)", len(host))
-	case strings.ContainsAny(host, "/ \t\r\n@?#"):
-		return fmt.Errorf("host %q is not a host name", host)
-	}
-	if _, _, err := net.SplitHostPort(host); err == nil {
-		return fmt.Errorf("host %q has a port; DNS takes a host name", host)
-	}
-	return nil
 }

@@ -46,6 +46,9 @@ func newHeartbeat(name string, maxAge time.Duration, now func() time.Time) (*Hea
 	case maxAge <= 0:
 		return nil, fmt.Errorf("checks: NewHeartbeat: maxAge must be positive, got %v", maxAge)
 	}
+	if err := validateName("name", name); err != nil {
+		return nil, fmt.Errorf("checks: NewHeartbeat: %w", err)
+	}
 	h := &Heartbeat{name: name, maxAge: maxAge, now: now, start: now()}
 	h.last.Store(-1)
 	return h, nil

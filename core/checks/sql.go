@@ -43,6 +43,9 @@ func SQL(db *sql.DB, opts SQLOptions) (core.CheckFunc, error) {
 	if db == nil {
 		return nil, errors.New("checks: SQL: db is nil")
 	}
+	if err := validateName("SQLOptions.Name", opts.Name); err != nil {
+		return nil, fmt.Errorf("checks: SQL: %w", err)
+	}
 	label := labelOr(opts.Name, "sql")
 	query := opts.Query
 	return func(ctx context.Context) error {
@@ -98,6 +101,9 @@ type SQLPoolOptions struct {
 func SQLPool(db *sql.DB, opts SQLPoolOptions) (core.CheckFunc, error) {
 	if db == nil {
 		return nil, errors.New("checks: SQLPool: db is nil")
+	}
+	if err := validateName("SQLPoolOptions.Name", opts.Name); err != nil {
+		return nil, fmt.Errorf("checks: SQLPool: %w", err)
 	}
 	at := opts.DegradedAt
 	switch {

@@ -27,6 +27,9 @@ func TCP(addr string, opts TCPOptions) (core.CheckFunc, error) {
 	if err := validateAddr(addr); err != nil {
 		return nil, fmt.Errorf("checks: TCP: %w", err)
 	}
+	if err := validateName("TCPOptions.Name", opts.Name); err != nil {
+		return nil, fmt.Errorf("checks: TCP: %w", err)
+	}
 	label := labelOr(opts.Name, "tcp") + " " + addr
 	var d net.Dialer
 	return func(ctx context.Context) error {
@@ -38,19 +41,6 @@ func TCP(addr string, opts TCPOptions) (core.CheckFunc, error) {
 		}
 		return conn.Close()
 	}, nil
-}
-
-// validateAddr reports whether addr is a dialable "host:port". An empty
-// host is allowed: like net.Dial, it means the local system.
-func validateAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("address %q: %w", addr, err)
-	}
-	if port == "" {
-		return fmt.Errorf("address %q: missing port", addr)
-	}
-	return nil
 }
 
 // labelOr returns name, or def when name is empty.
