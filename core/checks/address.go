@@ -21,17 +21,19 @@ import (
 // 1-65535. An empty host is allowed: like net.Dial, it means the local
 // system. Named ports ("host:redis") are not: the address appears in every
 // failure reason, where a number is what an operator needs.
-func validateAddr(addr string) error {
+//
+// credentials tells where credentials go instead, for the errors about a
+// URL or user info: "pass the password in RedisOptions.Password".
+func validateAddr(addr, credentials string) error {
 	const want = "address must be host:port"
 	switch {
 	case addr == "":
 		return errors.New(want + "; it is empty")
 	case strings.Contains(addr, "://"):
-		return errors.New(want + ", not a URL; it starts with a scheme (\"://\"), which is not echoed: " +
-			"pass only the URL's host:port, and credentials in the options")
+		return errors.New(want + ", not a URL; it has a scheme (\"://\") and is not echoed: " +
+			"pass the URL's host:port only; " + credentials)
 	case strings.Contains(addr, "@"):
-		return errors.New(want + "; it holds user info (\"@\"), which is not echoed: " +
-			"pass credentials in the options")
+		return errors.New(want + "; it holds user info (\"@\"), which is not echoed: " + credentials)
 	case len(addr) > maxAddrLen:
 		return fmt.Errorf("%s; it is longer than %d bytes (%d)", want, maxAddrLen, len(addr))
 	}

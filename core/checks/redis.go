@@ -59,7 +59,7 @@ const maxRedisReply = 512
 // Redis returns an error if addr is not a valid "host:port" or if Username
 // is set without Password.
 func Redis(addr string, opts RedisOptions) (core.CheckFunc, error) {
-	if err := validateAddr(addr); err != nil {
+	if err := validateAddr(addr, "pass the password in RedisOptions.Password"); err != nil {
 		return nil, fmt.Errorf("checks: Redis: %w", err)
 	}
 	if err := validateName("RedisOptions.Name", opts.Name); err != nil {

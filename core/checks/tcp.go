@@ -24,7 +24,7 @@ type TCPOptions struct {
 // core.DefaultTimeout if it has none. TCP returns an error if addr is not a
 // valid "host:port".
 func TCP(addr string, opts TCPOptions) (core.CheckFunc, error) {
-	if err := validateAddr(addr); err != nil {
+	if err := validateAddr(addr, "a TCP check sends no credentials"); err != nil {
 		return nil, fmt.Errorf("checks: TCP: %w", err)
 	}
 	if err := validateName("TCPOptions.Name", opts.Name); err != nil {
