@@ -24,7 +24,8 @@ import (
 //
 // Failures read "disk /var/lib/app: 512 MiB free (min 1 GiB)" or
 // "disk /var/lib/app: no such file or directory". DiskSpace returns an error
-// if path is empty or minFree is zero.
+// if path is empty, is a URL ("://") or holds a control character (it is
+// shown in reasons), or if minFree is zero.
 func DiskSpace(path string, minFree uint64, opts LimitOptions) (core.CheckFunc, error) {
 	switch {
 	case path == "":

@@ -24,7 +24,8 @@ type DNSOptions struct {
 // The lookup is bounded by the context's deadline, or by core.DefaultTimeout
 // if it has none. Failures read "dns db.internal: no such host" or
 // "dns db.internal: timeout after 800ms". DNS returns an error if host is
-// empty or is not a host name (a URL, or a name with a port).
+// empty or is not a host name (a URL, user info, a name with a port, a
+// control character); the error does not repeat host.
 func DNS(host string, opts DNSOptions) (core.CheckFunc, error) {
 	if err := validateHost(host); err != nil {
 		return nil, fmt.Errorf("checks: DNS: %w", err)

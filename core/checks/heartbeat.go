@@ -34,7 +34,9 @@ type Heartbeat struct {
 //
 // Until the first Beat, the age counts from NewHeartbeat: a loop that never
 // starts fails once maxAge has passed. NewHeartbeat returns an error if name
-// is empty or maxAge is not positive.
+// is empty or maxAge is not positive, or if name looks like a connection
+// string ("@", "=" or "://"), holds a control character or is longer than
+// 128 bytes: it is shown in reasons.
 func NewHeartbeat(name string, maxAge time.Duration) (*Heartbeat, error) {
 	return newHeartbeat(name, maxAge, time.Now)
 }

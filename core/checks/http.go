@@ -21,6 +21,9 @@ type HTTPOptions struct {
 	// "billing api.internal:8443: status 503 (want 200-299)". Default:
 	// "http". The URL's path, query and user information never appear in
 	// reasons: they may hold tokens.
+	// A name that looks like a connection string ("@", "=" or "://"),
+	// holds a control character or is longer than 128 bytes is an error:
+	// reasons are shown to anyone who can reach a probe.
 	Name string
 
 	// Client sends the request. Its Transport, Timeout and Jar are used; its
@@ -72,7 +75,8 @@ var (
 // "http api.internal:8080: redirect to another host refused (evil.example)".
 //
 // HTTP returns an error naming the field if rawURL is not an absolute http or
-// https URL or an option is out of range.
+// https URL or an option is out of range. No error repeats any part of the
+// URL.
 func HTTP(rawURL string, opts HTTPOptions) (core.CheckFunc, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {

@@ -20,6 +20,9 @@ import (
 type RedisOptions struct {
 	// Name labels the server in failure reasons, followed by its address:
 	// "cache 10.0.0.7:6379: timeout after 800ms". Default: "redis".
+	// A name that looks like a connection string ("@", "=" or "://"),
+	// holds a control character or is longer than 128 bytes is an error:
+	// reasons are shown to anyone who can reach a probe.
 	Name string
 
 	// Username selects an ACL user (Redis 6 and later) for AUTH. It requires
@@ -56,8 +59,11 @@ const maxRedisReply = 512
 // "redis 127.0.0.1:6379: server error (LOADING)" or
 // "redis 127.0.0.1:6379: timeout after 800ms".
 //
-// Redis returns an error if addr is not a valid "host:port" or if Username
-// is set without Password.
+// Redis returns an error if addr is not a valid "host:port" (a host name or
+// an IP address, IPv6 in brackets, and a port number in 1-65535), if Name is
+// not a valid name, or if Username is set without Password. A redis:// URL
+// or an address with user info is refused with an error that does not
+// repeat it: pass host:port, and the password in Password.
 func Redis(addr string, opts RedisOptions) (core.CheckFunc, error) {
 	if err := validateAddr(addr, "pass the password in RedisOptions.Password"); err != nil {
 		return nil, fmt.Errorf("checks: Redis: %w", err)
