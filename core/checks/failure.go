@@ -153,8 +153,8 @@ func (e *opError) Unwrap() error { return e.err }
 // and cut so that at most n bytes lie between the quotes, for server text
 // that ends up in reasons and errors: a misbehaving server must not be able
 // to fill logs, nor to send terminal controls or bidirectional overrides to
-// whoever reads them. The bound applies to the escaped text, which is up to
-// ten times longer than what the server sent, and never splits an escape.
+// whoever reads them. The bound applies to the escaped text, up to four
+// times longer than what the server sent, and never splits an escape.
 func quote(s string, n int) string {
 	b := make([]byte, 0, min(len(s), n)+5)
 	b = append(b, '"')

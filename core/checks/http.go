@@ -91,6 +91,10 @@ func HTTP(rawURL string, opts HTTPOptions) (core.CheckFunc, error) {
 	if u.Host == "" {
 		return nil, errors.New("checks: HTTP: URL has no host")
 	}
+	if r, ok := badRune(u.Host); ok {
+		// url.Parse lets any non-ASCII byte through, and reasons show the host.
+		return nil, fmt.Errorf("checks: HTTP: URL host holds %s", r)
+	}
 	if err := validateName("HTTPOptions.Name", opts.Name); err != nil {
 		return nil, fmt.Errorf("checks: HTTP: %w", err)
 	}

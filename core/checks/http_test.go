@@ -187,6 +187,8 @@ func TestHTTPOptionErrors(t *testing.T) {
 		{url: "/healthz", want: "scheme"},
 		{url: "http:///healthz", want: "no host"},
 		{url: "http://user:pa%zzss@example.com/", want: "does not parse"},
+		{url: "http://example\u202e.com/", want: "URL host holds the control character U+202E"},
+		{url: "http://example%C2%9B.com/", want: "URL host holds the control character U+009B"},
 		{url: "http://example.com/", opts: checks.HTTPOptions{MinStatus: 99}, want: "HTTPOptions.MinStatus"},
 		{url: "http://example.com/", opts: checks.HTTPOptions{MaxStatus: 600}, want: "HTTPOptions.MaxStatus"},
 		{url: "http://example.com/", opts: checks.HTTPOptions{MinStatus: 300}, want: "HTTPOptions.MinStatus 300 is above MaxStatus 299"},
