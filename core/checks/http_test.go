@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -202,5 +203,40 @@ func TestHTTPOptionErrors(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "pa%zzss") {
 			t.Errorf("error %q shows the URL's password", err)
 		}
+	}
+}
+
+// TestHTTPBoundsServerText has a raw server answer with a huge, hostile
+// status line: what the check keeps of it for logs must stay short, and the
+// status text it quotes must be escaped.
+func TestHTTPBoundsServerText(t *testing.T) {
+	t.Parallel()
+	hostile := strings.Repeat("\u202e\x1b[2J caf\u00e9 ", 10000)
+	tests := []struct {
+		name, statusLine, want string
+	}{
+		// No space: net/http quotes the whole line in its error.
+		{name: "malformed status line", statusLine: strings.Repeat("\u202e\x1b[2J", 20000), want: "failed"},
+		{name: "huge reason phrase", statusLine: "HTTP/1.1 500 " + hostile, want: "status 500 (want 200-299)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, nil, func(c net.Conn) {
+				io.WriteString(c, tt.statusLine+"\r\nContent-Length: 0\r\n\r\n")
+				drain(c)
+			})
+			check := must(t)(checks.HTTP("http://"+srv.Addr()+"/", checks.HTTPOptions{}))
+			err := call(check, 0)
+			wantReason(t, err, "http "+srv.Addr()+": ", tt.want)
+			if msg := err.Error(); len(msg) > 1024 {
+				t.Fatalf("error of %d bytes: a server can fill the logs", len(msg))
+			}
+			if tt.want != "failed" {
+				if i := printableASCII(err.Error()); i >= 0 {
+					t.Fatalf("error %q holds byte %#x", err, err.Error()[i])
+				}
+			}
+		})
 	}
 }
