@@ -132,3 +132,35 @@ func FuzzRedisAddr(f *testing.F) {
 		}
 	})
 }
+
+func TestNameValidation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		want string // "" means accepted
+	}{
+		{name: ""},
+		{name: "orders-db"},
+		{name: "cache (sessions, eu-west)"},
+		{name: "café"},
+		{name: "a@b", want: "looks like a connection string"},
+		{name: "user=app", want: "looks like a connection string"},
+		{name: "redis://cache", want: "looks like a URL"},
+		{name: "cache\x1b[2J", want: "control character U+001B"},
+		{name: "cache\u202e", want: "control character U+202E"},
+		{name: "cache\n", want: "control character U+000A"},
+		{name: "cache\xff", want: "invalid UTF-8"},
+		{name: strings.Repeat("n", 129), want: "longer than 128 bytes"},
+	}
+	for cname, construct := range addrConstructors {
+		for _, tt := range tests {
+			err := construct("127.0.0.1:6379", tt.name)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("%s(Name %q) = %v, want accepted", cname, tt.name, err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("%s(Name %q) = %v, want an error containing %q", cname, tt.name, err, tt.want)
+			}
+		}
+	}
+}
