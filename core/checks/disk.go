@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/probekit/probekit/core"
 )
@@ -22,11 +24,18 @@ import (
 //
 // Failures read "disk /var/lib/app: 512 MiB free (min 1 GiB)" or
 // "disk /var/lib/app: no such file or directory". DiskSpace returns an error
-// if path is empty or minFree is zero.
+// if path is empty, is a URL ("://") or holds a control character (it is
+// shown in reasons), or if minFree is zero.
 func DiskSpace(path string, minFree uint64, opts LimitOptions) (core.CheckFunc, error) {
 	switch {
 	case path == "":
 		return nil, errors.New("checks: DiskSpace: path is empty")
+	case strings.Contains(path, "://"):
+		return nil, errors.New("checks: DiskSpace: path is a URL (\"://\"), which is not echoed; " +
+			"pass the local mount point of the volume")
+	case !utf8.ValidString(path) || strings.ContainsFunc(path, isControl):
+		return nil, errors.New("checks: DiskSpace: path holds invalid UTF-8 or a control character; " +
+			"it is shown in reasons")
 	case minFree == 0:
 		return nil, errors.New("checks: DiskSpace: minFree must be positive")
 	case !diskSupported:

@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/probekit/probekit/core"
 )
@@ -100,16 +101,44 @@ func describeTLS(err error) string {
 	return ""
 }
 
-// sanitize drops the parts of err that may hold secrets. Today that is the
-// URL of a *url.Error (its query string may carry a token); the operation
-// and the underlying error are kept.
+// sanitize drops the parts of err that may hold secrets and bounds the
+// rest. The URL of a *url.Error goes (its query string may carry a token);
+// the operation and the underlying error are kept. The text is then cut to
+// maxErrorText bytes: errors may quote what a server sent (net/http quotes a
+// malformed status line of up to megabytes), and a server must not be able
+// to fill the logs.
 func sanitize(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return &opError{op: ue.Op, err: ue.Err}
+		err = &opError{op: ue.Op, err: ue.Err}
+	}
+	if msg := err.Error(); len(msg) > maxErrorText {
+		return &boundedError{msg: msg[:runeStart(msg, maxErrorText)] + "...", err: err}
 	}
 	return err
 }
+
+// maxErrorText bounds the text of an underlying error that a check keeps.
+const maxErrorText = 512
+
+// runeStart returns the largest index <= i at which a rune of s starts, so
+// that s[:runeStart(s, i)] does not end in a broken UTF-8 sequence.
+func runeStart(s string, i int) int {
+	for i > 0 && i < len(s) && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return i
+}
+
+// boundedError is an error whose text was cut; errors.Is and errors.As
+// still see the whole chain.
+type boundedError struct {
+	msg string
+	err error
+}
+
+func (e *boundedError) Error() string { return e.msg }
+func (e *boundedError) Unwrap() error { return e.err }
 
 // opError is a *url.Error without its URL.
 type opError struct {
@@ -120,11 +149,26 @@ type opError struct {
 func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
 func (e *opError) Unwrap() error { return e.err }
 
-// quote returns s quoted and cut to at most n bytes, for server replies
-// that end up in errors: a misbehaving server must not be able to fill logs.
+// quote returns s quoted with every byte outside printable ASCII escaped,
+// and cut so that at most n bytes lie between the quotes, for server text
+// that ends up in reasons and errors: a misbehaving server must not be able
+// to fill logs, nor to send terminal controls or bidirectional overrides to
+// whoever reads them. The bound applies to the escaped text, up to four
+// times longer than what the server sent, and never splits an escape.
 func quote(s string, n int) string {
-	if len(s) > n {
-		return strconv.Quote(s[:n]) + "..."
+	b := make([]byte, 0, min(len(s), n)+5)
+	b = append(b, '"')
+	for i, r := range s {
+		size := utf8.RuneLen(r)
+		if r == utf8.RuneError {
+			_, size = utf8.DecodeRuneInString(s[i:])
+		}
+		esc := strconv.QuoteToASCII(s[i : i+size])
+		esc = esc[1 : len(esc)-1]
+		if len(b)-1+len(esc) > n {
+			return string(append(b, '"')) + "..."
+		}
+		b = append(b, esc...)
 	}
-	return strconv.Quote(s)
+	return string(append(b, '"'))
 }

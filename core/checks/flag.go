@@ -3,7 +3,10 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/probekit/probekit/core"
 )
@@ -16,15 +19,33 @@ import (
 // The zero value is ready to use and fails with the reason "starting".
 // A Flag is safe for concurrent use; it must not be copied after first use.
 type Flag struct {
-	reason string
-	done   atomic.Bool
+	reason   string
+	withheld error // why reason is not shown; nil when it is
+	done     atomic.Bool
 }
 
 // NewFlag returns a Flag whose Check fails with reason, such as
 // "migrations pending", until Done is called. An empty reason means
 // "starting".
+//
+// The reason is shown to anyone who can reach a probe endpoint. One that
+// looks like it holds a credential (user info "@", a URL "://"), holds a
+// control character or is longer than 128 bytes is not shown: the Flag
+// fails with "starting" instead, and its underlying error says why.
 func NewFlag(reason string) *Flag {
-	return &Flag{reason: reason}
+	f := &Flag{reason: reason}
+	switch {
+	case len(reason) > maxNameLen:
+		f.withheld = fmt.Errorf("NewFlag reason withheld: longer than %d bytes", maxNameLen)
+	case strings.Contains(reason, "://"), strings.Contains(reason, "@"):
+		f.withheld = errors.New("NewFlag reason withheld: it looks like it holds a credential (\"@\" or \"://\")")
+	case !utf8.ValidString(reason) || strings.ContainsFunc(reason, isControl):
+		f.withheld = errors.New("NewFlag reason withheld: invalid UTF-8 or a control character")
+	}
+	if f.withheld != nil {
+		f.reason = ""
+	}
+	return f
 }
 
 // Done opens the gate for good. Calling it again has no effect.
@@ -45,6 +66,9 @@ func (f *Flag) Check(context.Context) error {
 	reason := f.reason
 	if reason == "" {
 		reason = "starting"
+	}
+	if f.withheld != nil {
+		return core.Unhealthy(reason, fmt.Errorf("%w (%w)", errPending, f.withheld))
 	}
 	return core.Unhealthy(reason, errPending)
 }

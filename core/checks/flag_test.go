@@ -2,6 +2,7 @@ package checks_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 
@@ -41,5 +42,20 @@ func TestFlag(t *testing.T) {
 				t.Fatalf("after Done: check = %v, IsDone = %v", err, f.IsDone())
 			}
 		})
+	}
+}
+
+func TestFlagWithholdsReasonThatMayHoldSecrets(t *testing.T) {
+	t.Parallel()
+	for _, reason := range []string{
+		"waiting for postgres://app:pw@db",
+		"waiting for app:pw@tcp(db)/orders",
+		"migrations \x1b[2J pending",
+		strings.Repeat("r", 129),
+	} {
+		ce := mustFail(t, checks.NewFlag(reason).Check(context.Background()))
+		if ce.Reason != "starting" || strings.Contains(ce.Error(), reason) || !strings.Contains(ce.Error(), "withheld") {
+			t.Errorf("NewFlag(%q): reason %q, error %q; want \"starting\" and why it was withheld", reason, ce.Reason, ce.Error())
+		}
 	}
 }

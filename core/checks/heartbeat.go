@@ -34,7 +34,9 @@ type Heartbeat struct {
 //
 // Until the first Beat, the age counts from NewHeartbeat: a loop that never
 // starts fails once maxAge has passed. NewHeartbeat returns an error if name
-// is empty or maxAge is not positive.
+// is empty or maxAge is not positive, or if name looks like a connection
+// string ("@", "=" or "://"), holds a control character or is longer than
+// 128 bytes: it is shown in reasons.
 func NewHeartbeat(name string, maxAge time.Duration) (*Heartbeat, error) {
 	return newHeartbeat(name, maxAge, time.Now)
 }
@@ -45,6 +47,9 @@ func newHeartbeat(name string, maxAge time.Duration, now func() time.Time) (*Hea
 		return nil, errors.New("checks: NewHeartbeat: name is empty")
 	case maxAge <= 0:
 		return nil, fmt.Errorf("checks: NewHeartbeat: maxAge must be positive, got %v", maxAge)
+	}
+	if err := validateName("name", name); err != nil {
+		return nil, fmt.Errorf("checks: NewHeartbeat: %w", err)
 	}
 	h := &Heartbeat{name: name, maxAge: maxAge, now: now, start: now()}
 	h.last.Store(-1)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +21,9 @@ type HTTPOptions struct {
 	// "billing api.internal:8443: status 503 (want 200-299)". Default:
 	// "http". The URL's path, query and user information never appear in
 	// reasons: they may hold tokens.
+	// A name that looks like a connection string ("@", "=" or "://"),
+	// holds a control character or is longer than 128 bytes is an error:
+	// reasons are shown to anyone who can reach a probe.
 	Name string
 
 	// Client sends the request. Its Transport, Timeout and Jar are used; its
@@ -71,7 +75,8 @@ var (
 // "http api.internal:8080: redirect to another host refused (evil.example)".
 //
 // HTTP returns an error naming the field if rawURL is not an absolute http or
-// https URL or an option is out of range.
+// https URL or an option is out of range. No error repeats any part of the
+// URL.
 func HTTP(rawURL string, opts HTTPOptions) (core.CheckFunc, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -79,10 +84,19 @@ func HTTP(rawURL string, opts HTTPOptions) (core.CheckFunc, error) {
 		return nil, errors.New("checks: HTTP: URL does not parse")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("checks: HTTP: URL scheme must be http or https, got %q", u.Scheme)
+		// Not echoed: in "user:password@host" the scheme is the user and
+		// the rest the password.
+		return nil, errors.New("checks: HTTP: URL scheme must be http or https (http://host:port/path)")
 	}
 	if u.Host == "" {
 		return nil, errors.New("checks: HTTP: URL has no host")
+	}
+	if r, ok := badRune(u.Host); ok {
+		// url.Parse lets any non-ASCII byte through, and reasons show the host.
+		return nil, fmt.Errorf("checks: HTTP: URL host holds %s", r)
+	}
+	if err := validateName("HTTPOptions.Name", opts.Name); err != nil {
+		return nil, fmt.Errorf("checks: HTTP: %w", err)
 	}
 	if opts.MinStatus == 0 {
 		opts.MinStatus = http.StatusOK
@@ -151,11 +165,12 @@ func (h *httpCheck) newClient(c *http.Client, host string) *http.Client {
 	next := cc.CheckRedirect
 	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		if target := req.URL.Hostname(); !strings.EqualFold(target, host) {
-			return fmt.Errorf("%w (%s)", errOtherHost, target)
+			return fmt.Errorf("%w (%s)", errOtherHost, shownHost(target))
 		}
-		if len(via) > 0 && via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
+		if len(via) > 0 && via[len(via)-1].URL.Scheme == "https" && req.URL.Scheme != "https" {
 			// Go's client would resend Header (an Authorization, say) in
-			// clear text to the same host.
+			// clear text to the same host. The hop before this one is the
+			// one to compare with: http -> https -> http downgrades too.
 			return errDowngrade
 		}
 		if len(via) >= maxHTTPRedirects {
@@ -183,7 +198,7 @@ func (h *httpCheck) check(ctx context.Context) error {
 	if resp.StatusCode < h.min || resp.StatusCode > h.max {
 		return core.Unhealthy(
 			fmt.Sprintf("%s: status %d (want %d-%d)", h.label, resp.StatusCode, h.min, h.max),
-			fmt.Errorf("unexpected status %q", resp.Status))
+			fmt.Errorf("unexpected status %s", quote(resp.Status, 64)))
 	}
 	if resp.ContentLength > h.limit {
 		return h.tooLarge(resp.ContentLength)
@@ -205,6 +220,18 @@ func (h *httpCheck) tooLarge(size int64) error {
 		err = fmt.Errorf("response body of %d bytes too large", size)
 	}
 	return core.Unhealthy(h.label+": body exceeds "+strconv.FormatInt(h.limit, 10)+" bytes", err)
+}
+
+// shownHost returns the host name of a refused redirect as the reason may
+// show it. The server chose it: a name of DNS bytes or an IP address is
+// shown as it is, anything else (url.Parse lets through any non-ASCII byte,
+// terminal controls included, at any length) only as a quoted, escaped,
+// bounded prefix.
+func shownHost(host string) string {
+	if len(host) <= 253 && (validHostName(host) || net.ParseIP(host) != nil || validZonedIPv6(host)) {
+		return host
+	}
+	return quote(host, 32)
 }
 
 // redirectReason extracts the redirect policy's refusal, such as

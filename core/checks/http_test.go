@@ -1,9 +1,11 @@
 package checks_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -187,6 +189,8 @@ func TestHTTPOptionErrors(t *testing.T) {
 		{url: "/healthz", want: "scheme"},
 		{url: "http:///healthz", want: "no host"},
 		{url: "http://user:pa%zzss@example.com/", want: "does not parse"},
+		{url: "http://example\u202e.com/", want: "URL host holds the control character U+202E"},
+		{url: "http://example%C2%9B.com/", want: "URL host holds the control character U+009B"},
 		{url: "http://example.com/", opts: checks.HTTPOptions{MinStatus: 99}, want: "HTTPOptions.MinStatus"},
 		{url: "http://example.com/", opts: checks.HTTPOptions{MaxStatus: 600}, want: "HTTPOptions.MaxStatus"},
 		{url: "http://example.com/", opts: checks.HTTPOptions{MinStatus: 300}, want: "HTTPOptions.MinStatus 300 is above MaxStatus 299"},
@@ -200,5 +204,45 @@ func TestHTTPOptionErrors(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "pa%zzss") {
 			t.Errorf("error %q shows the URL's password", err)
 		}
+	}
+}
+
+// TestHTTPBoundsServerText has a raw server answer with a huge, hostile
+// status line: what the check keeps of it for logs must stay short, and the
+// status text it quotes must be escaped.
+func TestHTTPBoundsServerText(t *testing.T) {
+	t.Parallel()
+	hostile := strings.Repeat("\u202e\x1b[2J caf\u00e9 ", 10000)
+	tests := []struct {
+		name, statusLine, want string
+	}{
+		// No space: net/http quotes the whole line in its error.
+		{name: "malformed status line", statusLine: strings.Repeat("\u202e\x1b[2J", 20000), want: "failed"},
+		{name: "huge reason phrase", statusLine: "HTTP/1.1 500 " + hostile, want: "status 500 (want 200-299)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, nil, func(c net.Conn) {
+				// Answer only after the request: the client drops a response
+				// that comes before it.
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				io.WriteString(c, tt.statusLine+"\r\nContent-Length: 0\r\n\r\n")
+				drain(c)
+			})
+			check := must(t)(checks.HTTP("http://"+srv.Addr()+"/", checks.HTTPOptions{}))
+			err := call(check, 0)
+			wantReason(t, err, "http "+srv.Addr()+": ", tt.want)
+			if msg := err.Error(); len(msg) > 1024 {
+				t.Fatalf("error of %d bytes: a server can fill the logs", len(msg))
+			}
+			if tt.want != "failed" {
+				if i := printableASCII(err.Error()); i >= 0 {
+					t.Fatalf("error %q holds byte %#x", err, err.Error()[i])
+				}
+			}
+		})
 	}
 }

@@ -20,6 +20,9 @@ import (
 type RedisOptions struct {
 	// Name labels the server in failure reasons, followed by its address:
 	// "cache 10.0.0.7:6379: timeout after 800ms". Default: "redis".
+	// A name that looks like a connection string ("@", "=" or "://"),
+	// holds a control character or is longer than 128 bytes is an error:
+	// reasons are shown to anyone who can reach a probe.
 	Name string
 
 	// Username selects an ACL user (Redis 6 and later) for AUTH. It requires
@@ -56,10 +59,16 @@ const maxRedisReply = 512
 // "redis 127.0.0.1:6379: server error (LOADING)" or
 // "redis 127.0.0.1:6379: timeout after 800ms".
 //
-// Redis returns an error if addr is not a valid "host:port" or if Username
-// is set without Password.
+// Redis returns an error if addr is not a valid "host:port" (a host name or
+// an IP address, IPv6 in brackets, and a port number in 1-65535), if Name is
+// not a valid name, or if Username is set without Password. A redis:// URL
+// or an address with user info is refused with an error that does not
+// repeat it: pass host:port, and the password in Password.
 func Redis(addr string, opts RedisOptions) (core.CheckFunc, error) {
-	if err := validateAddr(addr); err != nil {
+	if err := validateAddr(addr, "pass the password in RedisOptions.Password"); err != nil {
+		return nil, fmt.Errorf("checks: Redis: %w", err)
+	}
+	if err := validateName("RedisOptions.Name", opts.Name); err != nil {
 		return nil, fmt.Errorf("checks: Redis: %w", err)
 	}
 	if opts.Username != "" && opts.Password == "" {
@@ -154,7 +163,16 @@ func (r *redisCheck) exchange(ctx context.Context) error {
 	if _, err := conn.Write(r.request); err != nil {
 		return err
 	}
-	br := bufio.NewReaderSize(conn, maxRedisReply)
+	return r.readReplies(bufio.NewReaderSize(conn, maxRedisReply))
+}
+
+// readReplies reads the replies to the pipelined request: +OK to AUTH (if a
+// password is set), then +PONG. It reads whole lines of at most
+// maxRedisReply bytes and nothing else (no bulk or aggregate reply is
+// parsed, so no length the server sends is ever allocated), and each error
+// it returns carries at most a short, escaped excerpt of the server's text.
+// br must be at most maxRedisReply bytes large.
+func (r *redisCheck) readReplies(br *bufio.Reader) error {
 	if r.password != "" {
 		line, err := r.readLine(br)
 		if err != nil {
@@ -192,15 +210,10 @@ func (r *redisCheck) readLine(br *bufio.Reader) ([]byte, error) {
 // A Redis error reply ("-WRONGPASS invalid username-password pair") is
 // reported by its code; anything else is not a Redis answer.
 func (r *redisCheck) replyError(cmd string, line []byte, what string) error {
-	text := string(line)
-	if r.password != "" {
-		// Redis never echoes the password, but whatever answers on this port
-		// might: the reply goes into an error that logs may show.
-		text = strings.ReplaceAll(text, r.password, "[redacted]")
-	}
+	text := r.scrub(string(line))
 	if !strings.HasPrefix(text, "-") {
 		return &redisError{reason: "unexpected reply (not Redis?)",
-			detail: cmd + ": unexpected reply " + quote(text, 64)}
+			detail: cmd + ": unexpected reply " + r.scrub(quote(text, 64))}
 	}
 	code, _, _ := strings.Cut(text[1:], " ")
 	if code == "NOAUTH" {
@@ -209,7 +222,18 @@ func (r *redisCheck) replyError(cmd string, line []byte, what string) error {
 	if !validCode(code) {
 		code = "ERR"
 	}
-	return &redisError{reason: what + " (" + code + ")", detail: cmd + ": " + quote(text, 128)}
+	return &redisError{reason: what + " (" + code + ")", detail: cmd + ": " + r.scrub(quote(text, 128))}
+}
+
+// scrub replaces the password in s. Redis never echoes the password, but
+// whatever answers on this port might, and the reply goes into an error that
+// logs may show. It runs on the raw reply and again on the quoted excerpt,
+// whose escapes could spell a password that holds a backslash.
+func (r *redisCheck) scrub(s string) string {
+	if r.password == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, r.password, "[redacted]")
 }
 
 // validCode reports whether s looks like a Redis error code (upper-case

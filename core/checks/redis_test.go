@@ -225,7 +225,7 @@ func TestRedisOptionErrors(t *testing.T) {
 	}{
 		{addr: "127.0.0.1", want: "address"},
 		{addr: "", want: "address"},
-		{addr: "127.0.0.1:", want: "missing port"},
+		{addr: "127.0.0.1:", want: "port is not a number in 1-65535"},
 		{addr: "127.0.0.1:6379", opts: checks.RedisOptions{Username: "app"}, want: "RedisOptions.Username requires RedisOptions.Password"},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/probekit/probekit/core"
 	"github.com/probekit/probekit/core/checks"
@@ -39,6 +40,11 @@ func TestFailuresDoNotLeakSecrets(t *testing.T) {
 	echo := serve(t, nil, redisServer(func(args []string) string {
 		return "-WRONGPASS you sent " + strings.Join(args, " ") + "\r\n"
 	}))
+	// hostile echoes the password behind a terminal escape whose escaped
+	// form would spell it again, then floods the line.
+	hostile := serve(t, nil, redisServer(func(args []string) string {
+		return "-ERR \x1b]0;" + strings.Join(args, " ") + strings.Repeat("\u202e", 100) + "\r\n"
+	}))
 	refused := closedAddr(t)
 	httpOpts := checks.HTTPOptions{Header: http.Header{"Authorization": {"Bearer " + header}}}
 	withSecrets := func(base string) string {
@@ -63,6 +69,14 @@ func TestFailuresDoNotLeakSecrets(t *testing.T) {
 			check: must(t)(checks.HTTP(withSecrets(redirect.URL), httpOpts))},
 		{name: "sql-driver-error",
 			check: must(t)(checks.SQL((&fakeDB{pingErr: dsnErr}).open(t), checks.SQLOptions{Name: "postgres"}))},
+		{name: "redis-hostile-error", exposeSafe: true,
+			check: must(t)(checks.Redis(hostile.Addr(), checks.RedisOptions{Password: password}))},
+		{name: "tcp-refused", exposeSafe: true,
+			check: must(t)(checks.TCP(refused, checks.TCPOptions{Name: "nats"}))},
+		{name: "dns-missing", exposeSafe: true,
+			check: must(t)(checks.DNS("missing.probekit.test", checks.DNSOptions{Resolver: fakeDNS(t)}))},
+		{name: "flag-with-dsn", exposeSafe: true,
+			check: checks.NewFlag("waiting for postgres://app:" + password + "@db.internal").Check},
 	}
 	for _, tt := range tests {
 		for _, expose := range []bool{false, true} {
@@ -115,5 +129,67 @@ func TestFailuresDoNotLeakSecrets(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestConstructorsDoNotEchoSecrets hands every constructor an argument that
+// holds a secret where it does not belong: user info or a password in an
+// address, a URL where a host or path belongs, a DSN as a name. Each must
+// refuse it with an error that says what is wrong without repeating it.
+func TestConstructorsDoNotEchoSecrets(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cr3t-0b5e"
+	db := (&fakeDB{}).open(t)
+	dsnNames := []string{
+		"postgres://app:" + secret + "@db.internal/orders",
+		"app:" + secret + "@tcp(db.internal:3306)/orders",
+		"host=db.internal user=app password=" + secret,
+	}
+	type ctorCase struct {
+		name string
+		call func() (any, error)
+		want string // in the error
+	}
+	tests := []ctorCase{
+		{"redis url", func() (any, error) { return checks.Redis("redis://:"+secret+"@cache:6379", checks.RedisOptions{}) }, "not a URL"},
+		{"redis user info", func() (any, error) { return checks.Redis(secret+"@cache:6379", checks.RedisOptions{}) }, "RedisOptions.Password"},
+		{"redis password as port", func() (any, error) { return checks.Redis("app:"+secret, checks.RedisOptions{}) }, "port"},
+		{"redis password after port", func() (any, error) { return checks.Redis("cache:6379:"+secret, checks.RedisOptions{}) }, "host:port"},
+		{"tcp url", func() (any, error) { return checks.TCP("tcp://app:"+secret+"@nats:4222", checks.TCPOptions{}) }, "not a URL"},
+		{"tcp user info", func() (any, error) { return checks.TCP("app:"+secret+"@nats:4222", checks.TCPOptions{}) }, "user info"},
+		{"dns url", func() (any, error) { return checks.DNS("https://app:"+secret+"@db.internal", checks.DNSOptions{}) }, "not a URL"},
+		{"dns user info", func() (any, error) { return checks.DNS(secret+"@db.internal", checks.DNSOptions{}) }, "user info"},
+		{"dns with port", func() (any, error) { return checks.DNS("app:"+secret, checks.DNSOptions{}) }, "without a port"},
+		{"dns query", func() (any, error) { return checks.DNS("db.internal?token="+secret, checks.DNSOptions{}) }, "host must be a host name"},
+		{"http bad escape", func() (any, error) { return checks.HTTP("http://app:"+secret+"%zz@api/", checks.HTTPOptions{}) }, "does not parse"},
+		{"http no scheme", func() (any, error) { return checks.HTTP("app:"+secret+"@api.internal/healthz", checks.HTTPOptions{}) }, "scheme"},
+		{"http token as scheme", func() (any, error) { return checks.HTTP(secret+"://api.internal/", checks.HTTPOptions{}) }, "scheme"},
+		{"disk url", func() (any, error) {
+			return checks.DiskSpace("s3://key:"+secret+"@bucket/data", 1, checks.LimitOptions{})
+		}, "URL"},
+	}
+	for i, dsn := range dsnNames {
+		tests = append(tests,
+			ctorCase{fmt.Sprint("redis name ", i), func() (any, error) { return checks.Redis("cache:6379", checks.RedisOptions{Name: dsn}) }, "RedisOptions.Name"},
+			ctorCase{fmt.Sprint("tcp name ", i), func() (any, error) { return checks.TCP("nats:4222", checks.TCPOptions{Name: dsn}) }, "TCPOptions.Name"},
+			ctorCase{fmt.Sprint("http name ", i), func() (any, error) { return checks.HTTP("http://api/", checks.HTTPOptions{Name: dsn}) }, "HTTPOptions.Name"},
+			ctorCase{fmt.Sprint("sql name ", i), func() (any, error) { return checks.SQL(db, checks.SQLOptions{Name: dsn}) }, "SQLOptions.Name"},
+			ctorCase{fmt.Sprint("sql pool name ", i), func() (any, error) { return checks.SQLPool(db, checks.SQLPoolOptions{Name: dsn}) }, "SQLPoolOptions.Name"},
+			ctorCase{fmt.Sprint("heartbeat name ", i), func() (any, error) { return checks.NewHeartbeat(dsn, time.Second) }, "name"},
+		)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := tt.call()
+			switch {
+			case err == nil:
+				t.Fatal("accepted")
+			case strings.Contains(err.Error(), secret):
+				t.Fatalf("error %q echoes the secret", err)
+			case !strings.Contains(err.Error(), tt.want):
+				t.Fatalf("error %q does not say what is wrong (want %q)", err, tt.want)
+			}
+		})
 	}
 }

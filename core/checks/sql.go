@@ -14,6 +14,9 @@ import (
 type SQLOptions struct {
 	// Name labels the database in failure reasons: "orders-db: timeout after
 	// 800ms". Default: "sql". The DSN never appears in reasons.
+	// A name that looks like a connection string ("@", "=" or "://"),
+	// holds a control character or is longer than 128 bytes is an error:
+	// reasons are shown to anyone who can reach a probe.
 	Name string
 
 	// Query, when set, is run instead of the ping, for example "SELECT 1",
@@ -38,10 +41,13 @@ type SQLOptions struct {
 // of rotation at once. Register SQL as Optional, or give it a small *sql.DB
 // of its own (SetMaxOpenConns(1)), and watch saturation with SQLPool.
 //
-// SQL returns an error if db is nil.
+// SQL returns an error if db is nil or Name is not a valid name.
 func SQL(db *sql.DB, opts SQLOptions) (core.CheckFunc, error) {
 	if db == nil {
 		return nil, errors.New("checks: SQL: db is nil")
+	}
+	if err := validateName("SQLOptions.Name", opts.Name); err != nil {
+		return nil, fmt.Errorf("checks: SQL: %w", err)
 	}
 	label := labelOr(opts.Name, "sql")
 	query := opts.Query
@@ -77,7 +83,7 @@ func queryFirstRow(ctx context.Context, db *sql.DB, query string) error {
 // SQLPoolOptions configures [SQLPool]. The zero value is ready to use.
 type SQLPoolOptions struct {
 	// Name labels the database in reasons: "orders-db pool: 19 of 20
-	// connections in use". Default: "sql".
+	// connections in use". Default: "sql". Validated as SQLOptions.Name.
 	Name string
 
 	// DegradedAt is the share of db's MaxOpenConnections in use at or above
@@ -94,10 +100,14 @@ type SQLPoolOptions struct {
 //
 // A pool without a limit (MaxOpenConnections 0) cannot saturate and always
 // passes. The check reads db.Stats only: it never touches the database.
-// SQLPool returns an error if db is nil or DegradedAt is out of range.
+// SQLPool returns an error if db is nil, Name is not a valid name or
+// DegradedAt is out of range.
 func SQLPool(db *sql.DB, opts SQLPoolOptions) (core.CheckFunc, error) {
 	if db == nil {
 		return nil, errors.New("checks: SQLPool: db is nil")
+	}
+	if err := validateName("SQLPoolOptions.Name", opts.Name); err != nil {
+		return nil, fmt.Errorf("checks: SQLPool: %w", err)
 	}
 	at := opts.DegradedAt
 	switch {

@@ -12,6 +12,9 @@ import (
 type TCPOptions struct {
 	// Name labels the dependency in failure reasons, followed by the
 	// address: "nats 10.0.0.9:4222: connection refused". Default: "tcp".
+	// A name that looks like a connection string ("@", "=" or "://"),
+	// holds a control character or is longer than 128 bytes is an error:
+	// reasons are shown to anyone who can reach a probe.
 	Name string
 }
 
@@ -22,9 +25,14 @@ type TCPOptions struct {
 //
 // The connection attempt is bounded by the context's deadline, or by
 // core.DefaultTimeout if it has none. TCP returns an error if addr is not a
-// valid "host:port".
+// valid "host:port" (a host name or an IP address, IPv6 in brackets, and a
+// port number in 1-65535; a URL or user info is refused with an error that
+// does not repeat it) or Name is not a valid name.
 func TCP(addr string, opts TCPOptions) (core.CheckFunc, error) {
-	if err := validateAddr(addr); err != nil {
+	if err := validateAddr(addr, "a TCP check sends no credentials"); err != nil {
+		return nil, fmt.Errorf("checks: TCP: %w", err)
+	}
+	if err := validateName("TCPOptions.Name", opts.Name); err != nil {
 		return nil, fmt.Errorf("checks: TCP: %w", err)
 	}
 	label := labelOr(opts.Name, "tcp") + " " + addr
@@ -38,19 +46,6 @@ func TCP(addr string, opts TCPOptions) (core.CheckFunc, error) {
 		}
 		return conn.Close()
 	}, nil
-}
-
-// validateAddr reports whether addr is a dialable "host:port". An empty
-// host is allowed: like net.Dial, it means the local system.
-func validateAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("address %q: %w", addr, err)
-	}
-	if port == "" {
-		return fmt.Errorf("address %q: missing port", addr)
-	}
-	return nil
 }
 
 // labelOr returns name, or def when name is empty.
