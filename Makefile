@@ -27,10 +27,22 @@ DEMO_BIN  := $(or $(TMPDIR),/tmp)/probekit-demo-$(FRAMEWORK)
 # The binary is exec'd, not `go run`: the service is then the process that
 # Ctrl-C and `kill -TERM <pid>` (it prints its pid and the curl lines to
 # try) reach, and its exit status is make's.
+#
+# The first build, with an empty build cache, compiles the embedded SQLite
+# (modernc.org/sqlite, C translated to Go: most of the build) and takes
+# about 45 s on 2 idle cores and 7 minutes on 2 cores at load 25 (README,
+# Set up); later builds take a second. So it is never silent: -v names each package as
+# it is compiled, and a line every 10 s says the build is still running.
+# The ticker is a child of this recipe's shell, killed by its pid.
 demo: ## run the example service (FRAMEWORK=chi|gin|echo|fiber|nethttp) on :$(PORT)
 	@case "$(FRAMEWORK)" in chi|gin|echo|fiber|nethttp) ;; \
 	  *) echo "FRAMEWORK must be chi, gin, echo, fiber or nethttp, not '$(FRAMEWORK)'" >&2; exit 2 ;; esac
-	go build -o "$(DEMO_BIN)" ./examples/$(FRAMEWORK)
+	@echo "building the $(FRAMEWORK) demo (the first build compiles SQLite: ~45 s on 2 idle cores, minutes on a busy machine; later ones take seconds)..." >&2; \
+	  ( while sleep 10; do echo "  ... still building, $$SECONDS s (SQLite, modernc.org/sqlite/lib, is most of it)" >&2; done ) & ticker=$$!; \
+	  status=0; go build -v -o "$(DEMO_BIN)" ./examples/$(FRAMEWORK) || status=$$?; \
+	  kill "$$ticker" 2>/dev/null || true; wait "$$ticker" 2>/dev/null || true; \
+	  if [ "$$status" -ne 0 ]; then exit "$$status"; fi; \
+	  echo "built $(DEMO_BIN) in $${SECONDS} s" >&2
 	exec "$(DEMO_BIN)"
 
 # Allocation guards (tests named *NoAlloc*) skip themselves under -race,

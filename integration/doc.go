@@ -9,15 +9,15 @@
 //
 //	make test
 //
-// or on its own, with the server addresses the Makefile exports:
+// or on its own, `go test -race ./integration/...`. The servers are read
+// from PROBEKIT_POSTGRES_DSN, PROBEKIT_MYSQL_DSN, PROBEKIT_REDIS_ADDR and
+// PROBEKIT_NATS_ADDR; unset, they default to the standard ports on
+// 127.0.0.1 (postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable,
+// root@tcp(127.0.0.1:3306)/test, 127.0.0.1:6379, 127.0.0.1:4222), the same
+// values the Makefile exports.
 //
-//	PROBEKIT_POSTGRES_DSN='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' \
-//	PROBEKIT_MYSQL_DSN='root@tcp(127.0.0.1:3306)/test' \
-//	PROBEKIT_REDIS_ADDR=127.0.0.1:6379 PROBEKIT_NATS_ADDR=127.0.0.1:4222 \
-//	go test -race ./integration/...
-//
-// A test whose server variable is unset or unreachable is skipped with a
-// message, unless CI=true, where it fails.
+// A test whose server is unreachable is skipped with a message, unless
+// CI=true, where it fails.
 //
 // What is covered:
 //

@@ -36,7 +36,29 @@ func unavailable(t *testing.T, format string, args ...any) {
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("%s (CI=true: servers must be reachable)", msg)
 	}
-	t.Skipf("%s; skipping (make test sets the PROBEKIT_* variables)", msg)
+	t.Skipf("%s; skipping (start the server, or point the variable at one)", msg)
+}
+
+// serverDefaults are the addresses of the servers when their variable is
+// unset: the standard ports on the loopback interface, where the
+// development machine and CI run them. They live here, not only in the
+// Makefile, so that a plain `go test ./integration/...` tests the local
+// servers instead of skipping everything and printing ok; the Makefile
+// exports the same values (TestMakefileAgreesOnServerDefaults).
+var serverDefaults = map[string]string{
+	"PROBEKIT_POSTGRES_DSN": "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+	"PROBEKIT_MYSQL_DSN":    "root@tcp(127.0.0.1:3306)/test",
+	"PROBEKIT_REDIS_ADDR":   "127.0.0.1:6379",
+	"PROBEKIT_NATS_ADDR":    "127.0.0.1:4222",
+}
+
+// serverSetting returns the environment variable env, or its default from
+// serverDefaults when it is unset or empty.
+func serverSetting(env string) string {
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	return serverDefaults[env]
 }
 
 // reachable skips or fails the test unless something accepts TCP at addr.
@@ -50,13 +72,11 @@ func reachable(t *testing.T, env, addr string) {
 	c.Close()
 }
 
-// serverAddr returns the "host:port" in env var env, checked reachable.
+// serverAddr returns the "host:port" in env var env (or its default),
+// checked reachable.
 func serverAddr(t *testing.T, env string) string {
 	t.Helper()
-	addr := os.Getenv(env)
-	if addr == "" {
-		unavailable(t, "%s is not set", env)
-	}
+	addr := serverSetting(env)
 	reachable(t, env, addr)
 	return addr
 }
@@ -108,13 +128,11 @@ var (
 	}
 )
 
-// dsn returns the database's DSN from the environment, checked reachable.
+// dsn returns the database's DSN from the environment (or its default),
+// checked reachable.
 func (d database) dsn(t *testing.T) string {
 	t.Helper()
-	dsn := os.Getenv(d.env)
-	if dsn == "" {
-		unavailable(t, "%s is not set", d.env)
-	}
+	dsn := serverSetting(d.env)
 	addr, err := d.addr(dsn)
 	if err != nil {
 		t.Fatalf("%s: %v", d.env, err) // the error never holds the DSN itself

@@ -63,6 +63,7 @@ func EnvVars() []string {
 // environment, and parsed and validated by the same function either way.
 type setting struct {
 	flag, env, usage string
+	def              string // the default as -h shows it; "" shows none
 	set              func(string) error
 }
 
@@ -88,7 +89,7 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // the caller prints the returned error
 	for _, s := range all {
-		fs.Func(s.flag, s.usage+" (env "+s.env+")", s.set)
+		fs.Func(s.flag, s.help(), s.set)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -105,14 +106,14 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 // settings returns every setting, each writing its parsed value into c.
 func settings(c *Config) []setting {
 	return []setting{
-		{"listen-host", "LISTEN_HOST", "address to listen on; empty for every interface", func(s string) error {
+		{"listen-host", "LISTEN_HOST", "address to listen on; empty for every interface", "", func(s string) error {
 			if strings.ContainsAny(s, ":/ ") && net.ParseIP(s) == nil {
 				return fmt.Errorf("want a host name or IP address, got %q", s)
 			}
 			c.Host = s
 			return nil
 		}},
-		{"port", "PORT", "TCP port to listen on", func(s string) error {
+		{"port", "PORT", "TCP port to listen on", strconv.Itoa(DefaultPort), func(s string) error {
 			p, err := strconv.Atoi(s)
 			if err != nil || p < 1 || p > 65535 {
 				return fmt.Errorf("want an integer in [1, 65535], got %q", s)
@@ -120,9 +121,9 @@ func settings(c *Config) []setting {
 			c.Port = p
 			return nil
 		}},
-		{"propagation-delay", "PROPAGATION_DELAY", "how long to keep serving, not ready, after SIGTERM", positive(&c.PropagationDelay)},
-		{"drain-timeout", "DRAIN_TIMEOUT", "how long to wait for in-flight requests at shutdown", positive(&c.DrainTimeout)},
-		{"migration-delay", "MIGRATION_DELAY", "how long the simulated migrations take (startup phase)", func(s string) error {
+		{"propagation-delay", "PROPAGATION_DELAY", "how long to keep serving, not ready, after SIGTERM", DefaultPropagationDelay.String(), positive(&c.PropagationDelay)},
+		{"drain-timeout", "DRAIN_TIMEOUT", "how long to wait for in-flight requests at shutdown", DefaultDrainTimeout.String(), positive(&c.DrainTimeout)},
+		{"migration-delay", "MIGRATION_DELAY", "how long the simulated migrations take (startup phase)", DefaultMigrationDelay.String(), func(s string) error {
 			d, err := time.ParseDuration(s)
 			if err != nil || d < 0 {
 				return fmt.Errorf("want a duration >= 0 such as 2s, got %q", s)
@@ -130,7 +131,7 @@ func settings(c *Config) []setting {
 			c.MigrationDelay = d
 			return nil
 		}},
-		{"redis-addr", "REDIS_ADDR", "host:port of the optional Redis", func(s string) error {
+		{"redis-addr", "REDIS_ADDR", "host:port of the optional Redis", DefaultRedisAddr, func(s string) error {
 			if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
 				return fmt.Errorf("want host:port, got %q", s)
 			}
@@ -138,6 +139,17 @@ func settings(c *Config) []setting {
 			return nil
 		}},
 	}
+}
+
+// help is the usage line of s: what it sets, where else it can come from,
+// and its default. The default is the constant, not the value the
+// environment may have set, which the user can read from their shell.
+func (s setting) help() string {
+	h := s.usage + " (env " + s.env
+	if s.def != "" {
+		h += ", default " + s.def
+	}
+	return h + ")"
 }
 
 // positive returns a setter for a duration that must be > 0.

@@ -96,6 +96,40 @@ func TestParseConfigHelp(t *testing.T) {
 	}
 }
 
+// The help text shows each setting's default, so that -h answers "what
+// happens if I set nothing" without reading the code.
+func TestParseConfigHelpShowsDefaults(t *testing.T) {
+	t.Parallel()
+	_, err := ParseConfig("test", []string{"-h"}, env())
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	for _, line := range []string{
+		"-listen-host\taddress to listen on; empty for every interface (env LISTEN_HOST)\n",
+		"-port\tTCP port to listen on (env PORT, default 8080)\n",
+		"-propagation-delay\thow long to keep serving, not ready, after SIGTERM (env PROPAGATION_DELAY, default 5s)\n",
+		"-drain-timeout\thow long to wait for in-flight requests at shutdown (env DRAIN_TIMEOUT, default 20s)\n",
+		"-migration-delay\thow long the simulated migrations take (startup phase) (env MIGRATION_DELAY, default 2s)\n",
+		"-redis-addr\thost:port of the optional Redis (env REDIS_ADDR, default 127.0.0.1:6379)\n",
+	} {
+		if !strings.Contains(err.Error(), line) {
+			t.Errorf("help text lacks %q:\n%v", line, err)
+		}
+	}
+}
+
+// The defaults shown by -h are the defaults, not values the environment set.
+func TestParseConfigHelpIgnoresEnvironment(t *testing.T) {
+	t.Parallel()
+	_, err := ParseConfig("test", []string{"-h"}, env("PORT", "9999"))
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("err = %v, want flag.ErrHelp", err)
+	}
+	if strings.Contains(err.Error(), "9999") || !strings.Contains(err.Error(), "default 8080") {
+		t.Errorf("help text should show the default port, not the environment's:\n%v", err)
+	}
+}
+
 func TestConfigAddr(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {

@@ -1,0 +1,21 @@
+package docs_test
+
+// The packages the docs' Go blocks import. The blocks are compiled as
+// packages of this module, which can import only what its go.mod requires;
+// importing them here keeps them in go.mod and go.sum through go mod tidy.
+import (
+	_ "github.com/gin-gonic/gin"
+	_ "github.com/go-chi/chi/v5"
+	_ "github.com/go-chi/chi/v5/middleware"
+	_ "github.com/gofiber/fiber/v2"
+	_ "github.com/gofiber/fiber/v2/middleware/recover"
+	_ "github.com/labstack/echo/v4"
+	_ "github.com/labstack/echo/v4/middleware"
+	_ "github.com/probekit/probekit/breaker"
+	_ "github.com/probekit/probekit/chihealth"
+	_ "github.com/probekit/probekit/core"
+	_ "github.com/probekit/probekit/core/checks"
+	_ "github.com/probekit/probekit/echohealth"
+	_ "github.com/probekit/probekit/fiberhealth"
+	_ "github.com/probekit/probekit/ginhealth"
+)
