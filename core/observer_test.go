@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // recorder is an Observer that keeps what it is told.
@@ -164,5 +165,24 @@ func TestSlogObserverContainsErrorText(t *testing.T) {
 				t.Errorf("logged %q, want one line with %s", out, tt.want)
 			}
 		})
+	}
+}
+
+// A failed shutdown hook's error reaches the log redacted, like a check's.
+func TestShutdownHookErrorIsRedacted(t *testing.T) {
+	t.Parallel()
+	var logs safeBuffer
+	r := newTestRegistry(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), PropagationDelay: time.Millisecond})
+	_ = r.OnShutdown("store", func(context.Context) error {
+		return errors.New("flush redis://:hunter2@cache:6379:\nrefused")
+	})
+	r.MarkStarted()
+	_ = r.Shutdown(context.Background(), nil)
+	out := logs.String()
+	if want := `err="flush redis://[redacted]@cache:6379: refused"`; !strings.Contains(out, want) {
+		t.Errorf("log lacks %s:\n%s", want, out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("the log leaks a password:\n%s", out)
 	}
 }
