@@ -33,7 +33,9 @@ const truncated = "…"
 //     "password":"pw", ?access_token=t, &X-Amz-Signature=s, api_key: k;
 //     an unquoted value runs to the next space;
 //   - the word after Bearer, Basic, Digest, Negotiate, NTLM or Token, so that
-//     "Authorization: Bearer t" becomes "Authorization: Bearer [redacted]".
+//     "Authorization: Bearer t" becomes "Authorization: Bearer [redacted]";
+//   - a quoted string after "port", where net/url quotes the start of a
+//     password that holds a '/': invalid port ":pass" after host.
 //
 // Redaction errs on the side of removing too much: "mailto:a@b" loses its
 // user too. It cannot find a secret that nothing marks as one, nor the rest
@@ -109,6 +111,10 @@ var secretKeys = []string{"pass", "pwd", "secret", "token", "key", "sig", "auth"
 // authSchemes are the words after which a credential follows.
 var authSchemes = []string{"bearer", "basic", "digest", "negotiate", "ntlm", "token"}
 
+// quotedAfter are the words after which a quoted string may be part of a
+// password that broke a URL's syntax.
+var quotedAfter = []string{"port"}
+
 // scrubber is the state of one left-to-right pass of scrub. A token is a
 // run of bytes between spaces and quotes.
 type scrubber struct {
@@ -136,7 +142,10 @@ func scrub(s string) []byte {
 			sc.next = false
 			i = sc.value(i)
 		case c == ' ' || isQuote(c):
-			if c == ' ' && endsWithWord(sc.out[sc.tok:], authSchemes) {
+			if c == ' ' && (endsWithWord(sc.out[sc.tok:], authSchemes) ||
+				// net/url: `invalid port ":pass" after host` for a
+				// password that holds a '/'.
+				i+1 < len(s) && isQuote(s[i+1]) && endsWithWord(sc.out[sc.tok:], quotedAfter)) {
 				sc.next = true
 			}
 			sc.out = append(sc.out, c)
@@ -261,13 +270,40 @@ func secretKeyBefore(out []byte) bool {
 	if k == j {
 		return false
 	}
-	key := strings.ToLower(string(out[k:j]))
 	for _, w := range secretKeys {
-		if strings.Contains(key, w) {
+		if containsFold(out[k:j], w) {
 			return true
 		}
 	}
 	return false
+}
+
+// containsFold reports whether b contains w, a lower-case ASCII word, in
+// any case.
+func containsFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if equalFold(b[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
+}
+
+// equalFold reports whether b is w, a lower-case ASCII word, in any case.
+func equalFold(b []byte, w string) bool {
+	if len(b) != len(w) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // endsWithWord reports whether tok ends with one of words, as a whole word.
@@ -277,7 +313,7 @@ func endsWithWord(tok []byte, words []string) bool {
 			continue
 		}
 		start := len(tok) - len(w)
-		if strings.EqualFold(string(tok[start:]), w) && (start == 0 || !isAlnum(tok[start-1])) {
+		if equalFold(tok[start:], w) && (start == 0 || !isAlnum(tok[start-1])) {
 			return true
 		}
 	}

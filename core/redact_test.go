@@ -34,6 +34,8 @@ func TestRedact(t *testing.T) {
 		{"api key header", "api_key: hunter2 rejected", "api_key: [redacted] rejected"},
 		{"bearer", "Authorization: Bearer hunter2.x.y", "Authorization: Bearer [redacted]"},
 		{"basic", "sent basic aHVudGVyMg== to proxy", "sent basic [redacted] to proxy"},
+		{"net/url quotes a broken password", `parse "postgres://app:hun/ter2@db/x": invalid port ":hun" after host`,
+			`parse "postgres://[redacted]@db/x": invalid port [redacted] after host`},
 		{"nothing secret", `dial tcp 127.0.0.1:5432: connect: connection refused`,
 			`dial tcp 127.0.0.1:5432: connect: connection refused`},
 		{"mysql access denied keeps the user", "Error 1045 (28000): Access denied for user 'app'@'localhost' (using password: YES)",
@@ -91,6 +93,7 @@ var plantForms = []string{
 	" Authorization: Bearer SECRET",
 	" Authorization: Basic SECRET",
 	" PGPASSWORD=SECRET",
+	` invalid port ":SECRET" after host`,
 }
 
 // FuzzRedact: whatever the text, Redact never panics, returns one line of
@@ -117,6 +120,14 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("Redact(%q) = %q leaks %q", text, got, secret)
 		}
 	})
+}
+
+func BenchmarkRedact(b *testing.B) {
+	text := `failed to connect to ` + "`user=app database=orders`" + `: 127.0.0.1:5432 (127.0.0.1): server error: FATAL: password authentication failed for user "app" (SQLSTATE 28P01); dsn postgres://app:hunter2@db:5432/orders?sslmode=verify-full&password=hunter2`
+	b.ReportAllocs()
+	for b.Loop() {
+		Redact(text)
+	}
 }
 
 func checkRedacted(t *testing.T, in, got string) {
