@@ -263,6 +263,11 @@ func secretKeyBefore(out []byte) bool {
 	if j > 0 && isQuote(out[j-1]) {
 		j--
 	}
+	if j >= len(Redacted) && string(out[j-len(Redacted):j]) == Redacted {
+		// The key itself was taken for a secret ("Bearer password = x"):
+		// its value is one too.
+		return true
+	}
 	k := j
 	for k > 0 && isKeyByte(out[k-1]) {
 		k--
