@@ -127,6 +127,9 @@ type scrubber struct {
 	// user is where a URL's (or DSN's) user info starts in out, or -1: each
 	// '@' of the token redacts everything from there, so the last '@' wins.
 	user int
+	// url reports a "://" in the current token: a ':' after it separates a
+	// user from a password, or a host from a port, never a key from a value.
+	url bool
 	// next asks for the next token to be redacted (it follows an auth scheme).
 	next bool
 }
@@ -149,11 +152,11 @@ func scrub(s string) []byte {
 				sc.next = true
 			}
 			sc.out = append(sc.out, c)
-			sc.tok, sc.colon, sc.user = len(sc.out), false, -1
+			sc.tok, sc.colon, sc.user, sc.url = len(sc.out), false, -1, false
 			i++
 		case strings.HasPrefix(s[i:], "://"):
 			sc.out = append(sc.out, "://"...)
-			sc.user = len(sc.out)
+			sc.user, sc.url = len(sc.out), true
 			i += 3
 		case c == '@' && (sc.user >= 0 || sc.colon):
 			if sc.user < 0 {
@@ -161,7 +164,7 @@ func scrub(s string) []byte {
 			}
 			sc.out = append(append(sc.out[:sc.user], Redacted...), '@')
 			i++
-		case (c == '=' || c == ':' && sc.user < 0) && secretKeyBefore(sc.out):
+		case (c == '=' || c == ':' && !sc.url) && secretKeyBefore(sc.out):
 			sc.out = append(sc.out, c)
 			i++
 			for i < len(s) && s[i] == ' ' {
@@ -232,8 +235,25 @@ func (sc *scrubber) value(i int) int {
 		sc.out = append(sc.out, v...)
 	default:
 		sc.out = append(sc.out, Redacted...)
+		if endsWithKey(v) {
+			// The value was a key ("password= token: t"): its own value
+			// follows.
+			sc.next = true
+		}
 	}
 	return j
+}
+
+// endsWithKey reports whether v ends with a key and its separator: "token:",
+// `"token":`, but not the end of a quoted URL, `?a=b":`, after which comes
+// the cause of an error.
+func endsWithKey(v string) bool {
+	n := len(v)
+	if n < 2 || v[n-1] != ':' && v[n-1] != '=' {
+		return false
+	}
+	c := v[n-2]
+	return isKeyByte(c) || isQuote(c) && strings.Count(v, string(c))%2 == 0
 }
 
 // isRedacted reports whether v is (a cut form of) what Redact writes in
