@@ -31,7 +31,8 @@ const truncated = "…"
 //     secret, token, key, sig, auth, credential, cookie or session, in any
 //     case: password=pw, password = 'p w' (libpq's quoting), PGPASSWORD=pw,
 //     "password":"pw", ?access_token=t, &X-Amz-Signature=s, api_key: k;
-//     an unquoted value runs to the next space;
+//     an unquoted value runs to the next space (MySQL's "(using password:
+//     YES)", which says whether a password was sent, stays);
 //   - the word after Bearer, Basic, Digest, Negotiate, NTLM or Token, so that
 //     "Authorization: Bearer t" becomes "Authorization: Bearer [redacted]";
 //   - a quoted string after "port", where net/url quotes the start of a
@@ -111,6 +112,9 @@ var secretKeys = []string{"pass", "pwd", "secret", "token", "key", "sig", "auth"
 // authSchemes are the words after which a credential follows.
 var authSchemes = []string{"bearer", "basic", "digest", "negotiate", "ntlm", "token"}
 
+// mysqlUsing precedes YES or NO in MySQL's "Access denied" errors.
+const mysqlUsing = "(using password"
+
 // quotedAfter are the words after which a quoted string may be part of a
 // password that broke a URL's syntax.
 var quotedAfter = []string{"port"}
@@ -164,6 +168,12 @@ func scrub(s string) []byte {
 			}
 			sc.out = append(append(sc.out[:sc.user], Redacted...), '@')
 			i++
+		case c == ':' && strings.HasSuffix(string(sc.out[max(0, len(sc.out)-len(mysqlUsing)):]), mysqlUsing) &&
+			(strings.HasPrefix(s[i:], ": YES)") || strings.HasPrefix(s[i:], ": NO)")):
+			// MySQL's "Access denied ... (using password: NO)" says whether
+			// a password was sent, not what it was.
+			sc.out = append(sc.out, ": "...)
+			i += 2
 		case (c == '=' || c == ':' && !sc.url) && secretKeyBefore(sc.out):
 			sc.out = append(sc.out, c)
 			i++
