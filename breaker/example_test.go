@@ -83,7 +83,7 @@ func Example() {
 	// query: dial tcp: connect: connection refused (after 2 attempts)
 	// query: breaker postgres: circuit breaker is open true
 	// level=INFO msg="probekit: lifecycle ready" component=lifecycle name=orders from=starting to=ready reason="startup checks passed"
-	// level=WARN msg="probekit: check unavailable" component=check name=postgres from=unknown to=unavailable reason="open since <time> after 2 consecutive failures: connection refused"
+	// level=WARN msg="probekit: check unavailable" component=check name=postgres from=unknown to=unavailable reason="open since <time> after 2 consecutive failures: connection refused" error="open since <time> after 2 consecutive failures: connection refused: dial tcp: connect: connection refused"
 	// readyz: unavailable open since <time> after 2 consecutive failures: connection refused
 }
 

@@ -214,7 +214,7 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 	for i := len(hooks) - 1; i >= 0; i-- {
 		h := hooks[i]
 		if err := callHook(hookCtx, h.fn); err != nil {
-			r.opts.Logger.Warn("probekit: shutdown hook failed", "hook", h.name, "err", err)
+			r.opts.Logger.Warn("probekit: shutdown hook failed", "hook", h.name, "err", redactError(err))
 			errs = append(errs, fmt.Errorf("core: shutdown hook %q: %w", h.name, err))
 			continue
 		}

@@ -30,6 +30,12 @@ type Transition struct {
 	From, To string
 	// Reason is a short, secret-free explanation; may be empty.
 	Reason string
+	// Err is the raw error behind a check's transition: the error of the
+	// run that caused it (nil when that run succeeded, and for transitions
+	// of other components). It may hold secrets (a DSN, a token in a URL)
+	// and its Error method is user code that may panic: an observer that
+	// logs it should pass it through [Redact], as NewSlogObserver does.
+	Err error
 	// Time is when the change happened.
 	Time time.Time
 }
@@ -40,7 +46,11 @@ type slogObserver struct{ log *slog.Logger }
 
 // NewSlogObserver returns an Observer that logs each transition as one
 // structured line on l: at Warn level when the new state is a failure
-// ("unavailable", "degraded", "open", "half-open"), else at Info.
+// ("unavailable", "degraded", "open", "half-open"), else at Info. The line
+// carries the transition's reason and, under "error", the raw error of a
+// check's transition passed through [Redact]: one line, at most 1 KiB, with
+// passwords, tokens and URL user info removed, so that an operator can tell
+// a failed login from a missing table without Options.ExposeErrors.
 // The registry always installs one on Options.Logger.
 func NewSlogObserver(l *slog.Logger) Observer {
 	if l == nil {
@@ -65,6 +75,9 @@ func (o slogObserver) ObserveTransition(t Transition) {
 	}
 	if t.Reason != "" {
 		attrs = append(attrs, slog.String("reason", t.Reason))
+	}
+	if t.Err != nil {
+		attrs = append(attrs, slog.String("error", redactError(t.Err)))
 	}
 	o.log.LogAttrs(context.Background(), level, "probekit: "+t.Component+" "+t.To, attrs...)
 }

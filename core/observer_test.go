@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // recorder is an Observer that keeps what it is told.
@@ -91,5 +92,97 @@ func TestOneLogLinePerTransition(t *testing.T) {
 	r.Notify(Transition{Component: "breaker", Name: "pg", From: "closed", To: "open", Reason: "5 failures"})
 	if !strings.Contains(logs.String(), `level=WARN msg="probekit: breaker open" component=breaker name=pg from=closed to=open reason="5 failures"`) {
 		t.Fatalf("Notify not logged:\n%s", logs.String())
+	}
+}
+
+// The log line of a check's transition carries the raw error, redacted, so
+// that failures that share a reason can be told apart; observers get the
+// raw error itself.
+func TestTransitionLogCarriesRedactedError(t *testing.T) {
+	t.Parallel()
+	var logs safeBuffer
+	rec := &recorder{}
+	r := newTestRegistry(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), Observers: []Observer{rec}})
+	raw := errors.New("query postgres://app:hunter2@db/orders:\nERROR: relation \"orders\" does not exist")
+	var failing atomic.Bool
+	_ = r.Register(Check{Name: "db", Check: func(context.Context) error {
+		if failing.Load() {
+			return raw
+		}
+		return nil
+	}})
+	r.MarkStarted()
+	_, _ = r.Evaluate(context.Background(), Readiness)
+	failing.Store(true)
+	_, _ = r.Evaluate(context.Background(), Readiness)
+
+	out := logs.String()
+	want := `to=unavailable reason=failed error="query postgres://[redacted]@db/orders: ERROR: relation \"orders\" does not exist"`
+	if !strings.Contains(out, want) {
+		t.Errorf("log lacks the redacted error %s:\n%s", want, out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("the log leaks a password:\n%s", out)
+	}
+	if n := strings.Count(out, "error="); n != 1 {
+		t.Errorf("%d lines carry an error, want only the failing transition's:\n%s", n, out)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var errs []error
+	for _, tr := range rec.transitions {
+		if tr.Component == "check" {
+			errs = append(errs, tr.Err)
+		}
+	}
+	if len(errs) != 2 || errs[0] != nil || errs[1] != raw {
+		t.Errorf("observers saw check transition errors %v, want [<nil> the raw error]", errs)
+	}
+}
+
+// The slog observer calls the error's Error method, which is user code: a
+// panic there must not escape, and the text stays one line.
+func TestSlogObserverContainsErrorText(t *testing.T) {
+	t.Parallel()
+	var typedNil *CheckError
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"panicking Error", &panicError{}, `error="(the error's Error method panicked)"`},
+		{"typed nil", typedNil, `error="(the error's Error method panicked)"`},
+		{"forged line", errors.New("refused\nlevel=INFO msg=ok"), `error="refused level=INFO msg=ok"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs safeBuffer
+			o := NewSlogObserver(slog.New(slog.NewTextHandler(&logs, nil)))
+			o.ObserveTransition(Transition{Component: "check", Name: "db", From: "ok", To: "unavailable", Reason: "failed", Err: tt.err})
+			out := logs.String()
+			if !strings.Contains(out, tt.want) || strings.Count(out, "\n") != 1 {
+				t.Errorf("logged %q, want one line with %s", out, tt.want)
+			}
+		})
+	}
+}
+
+// A failed shutdown hook's error reaches the log redacted, like a check's.
+func TestShutdownHookErrorIsRedacted(t *testing.T) {
+	t.Parallel()
+	var logs safeBuffer
+	r := newTestRegistry(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)), PropagationDelay: time.Millisecond})
+	_ = r.OnShutdown("store", func(context.Context) error {
+		return errors.New("flush redis://:hunter2@cache:6379:\nrefused")
+	})
+	r.MarkStarted()
+	_ = r.Shutdown(context.Background(), nil)
+	out := logs.String()
+	if want := `err="flush redis://[redacted]@cache:6379: refused"`; !strings.Contains(out, want) {
+		t.Errorf("log lacks %s:\n%s", want, out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Errorf("the log leaks a password:\n%s", out)
 	}
 }

@@ -298,7 +298,7 @@ func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Res
 		}
 		events = append(events, Transition{
 			Component: "check", Name: c.Name, From: from, To: s.status.String(),
-			Reason: reason, Time: at, // never raw error text, even with ExposeErrors
+			Reason: reason, Err: err, Time: at, // Reason: never raw error text, even with ExposeErrors
 		})
 	}
 	return *res, events
