@@ -21,7 +21,7 @@ func TestInstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy := t.TempDir()
-	if err := modproxy.Write(proxy, set.Version, set.Released, time.Now()); err != nil {
+	if err := modproxy.Write(proxy, set.Root, set.Version, set.Released, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	env := consumerEnv(t, proxy)
@@ -50,6 +50,12 @@ func TestInstall(t *testing.T) {
 			}
 			if want := m.Path + " " + set.Version; !bytes.Contains(gomod, []byte(want)) {
 				t.Errorf("consumer go.mod lacks %q:\n%s", want, gomod)
+			}
+			// The go command puts the repository's LICENSE into the zip of a
+			// module in a subdirectory; pkg.go.dev shows no docs without one.
+			modDir := strings.TrimSpace(goCmd(t, dir, env, "list", "-m", "-f", "{{.Dir}}", m.Path))
+			if _, err := os.Stat(filepath.Join(modDir, "LICENSE")); err != nil {
+				t.Errorf("installed %s has no LICENSE: %v", m.Path, err)
 			}
 			out := run(t, dir, env, filepath.Join(dir, "consumer"))
 			if !strings.HasPrefix(out, "200\n") || !strings.Contains(out, "[+]consumer ok") {
