@@ -41,9 +41,8 @@ APIDIFF_VERSION := v0.0.0-20261113113407-e3970619a1a4
 APIDIFF         := $(CURDIR)/bin/apidiff-$(APIDIFF_VERSION)
 
 $(APIDIFF):
-	mkdir -p "$(CURDIR)/bin/tmp"
-	GOBIN="$(CURDIR)/bin/tmp" GOWORK=off go install golang.org/x/exp/cmd/apidiff@$(APIDIFF_VERSION)
-	mv "$(CURDIR)/bin/tmp/apidiff" "$@"
+	GOBIN="$(CURDIR)/bin" GOWORK=off go install golang.org/x/exp/cmd/apidiff@$(APIDIFF_VERSION)
+	mv "$(CURDIR)/bin/apidiff" "$@"
 
 # Prepares the release of every module in versions.txt at VERSION: checks
 # VERSION and the API against the previous tags, rewrites the requirements
