@@ -102,10 +102,9 @@ func consumerEnv(t *testing.T, proxy string) []string {
 	}
 	var env []string
 	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); overrides[name] == "" {
-			if _, set := overrides[name]; !set {
-				env = append(env, kv)
-			}
+		name, _, _ := strings.Cut(kv, "=")
+		if _, ours := overrides[name]; !ours {
+			env = append(env, kv)
 		}
 	}
 	for k, v := range overrides {

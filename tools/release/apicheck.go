@@ -85,7 +85,7 @@ func bumpAllows(prev, next string, ch apiChanges) error {
 	newMinor := semver.Compare(semver.MajorMinor(next), semver.MajorMinor(prev)) > 0
 	switch {
 	case len(ch.incompatible) > 0 && semver.Major(prev) != "v0":
-		return fmt.Errorf("incompatible changes since %s need a new major version, i.e. a new module path (%s/v%d): undo them instead", prev, "module", majorNumber(prev)+1)
+		return fmt.Errorf("incompatible changes since %s need a new major version, which in Go is a new module path ending in /v%d: undo them instead", prev, majorNumber(prev)+1)
 	case len(ch.incompatible) > 0 && !newMinor:
 		return fmt.Errorf("incompatible changes since %s need at least a new minor version (%s), not %s", prev, nextMinor(prev), next)
 	case len(ch.compatible) > 0 && !newMinor:

@@ -26,7 +26,7 @@ func TestBumpAllows(t *testing.T) {
 		{"v0 patch, incompatible", "v0.1.0", "v0.1.1", incompatible, "incompatible changes since v0.1.0 need at least a new minor version (v0.2.0)"},
 		{"v0 minor, incompatible", "v0.1.0", "v0.2.0", incompatible, ""},
 		{"v0 to v1, incompatible", "v0.9.0", "v1.0.0", incompatible, ""},
-		{"v1 minor, incompatible", "v1.2.0", "v1.3.0", incompatible, "need a new major version, i.e. a new module path (module/v2)"},
+		{"v1 minor, incompatible", "v1.2.0", "v1.3.0", incompatible, "need a new major version, which in Go is a new module path ending in /v2"},
 		{"v1 minor with new API", "v1.2.0", "v1.3.0", added, ""},
 		{"prerelease of a minor with new API", "v0.1.0", "v0.2.0-rc.1", added, ""},
 	}
