@@ -24,6 +24,15 @@
 // Nothing is edited when step 1 or 2 fails. The command creates no commit
 // and no tag: a person reviews the diff first.
 //
+// From step 3 until the tags are pushed (and, now, until the first release
+// is tagged), the released modules require a version no proxy has yet. The
+// workspace builds, vets and tests them as usual, since go.work replaces
+// every version of its modules; but `go mod tidy` and `go get` inside a
+// released module ignore go.work and cannot resolve its siblings until the
+// tags are published. The modules carry no replace directives to paper over
+// that on purpose: a consumer would not see them (gorelease flags them too),
+// and tools/consumer checks what a consumer sees.
+//
 // It lives in the tools module, which go.work lists and versions.txt
 // excludes: it is never published, and needs only the standard library and
 // golang.org/x/mod (the go command's own go.mod and version code); apidiff
