@@ -48,8 +48,9 @@ $(APIDIFF):
 # VERSION and the API against the previous tags, rewrites the requirements
 # between modules, writes the CHANGELOG.md section, prints the tags to push.
 # See tools/release.
-release: $(APIDIFF) ## make release VERSION=vX.Y.Z
+release: ## make release VERSION=vX.Y.Z
 	@if [ -z "$(VERSION)" ]; then echo "usage: make release VERSION=vX.Y.Z" >&2; exit 2; fi
+	@$(MAKE) --no-print-directory "$(APIDIFF)"
 	go run ./tools/release -version "$(VERSION)" -apidiff "$(APIDIFF)"
 
 # The timeout is per test binary; tools/consumer builds a consumer of each
