@@ -16,7 +16,7 @@ export PROBEKIT_NATS_ADDR    ?= 127.0.0.1:4222
 PORT ?= 8080
 export PORT
 
-.PHONY: demo test vet lint fmt bench
+.PHONY: demo test vet lint fmt bench release
 
 # The example service `make demo` runs: chi, gin, echo, fiber or nethttp.
 # PORT (above), PROPAGATION_DELAY, DRAIN_TIMEOUT, MIGRATION_DELAY and
@@ -45,10 +45,33 @@ demo: ## run the example service (FRAMEWORK=chi|gin|echo|fiber|nethttp) on :$(PO
 	  echo "built $(DEMO_BIN) in $${SECONDS} s" >&2
 	exec "$(DEMO_BIN)"
 
+# apidiff (golang.org/x/exp/cmd/apidiff) compares a module's API with its
+# previous release. Pinned: x/exp has no tags, and a moving checker would
+# judge two releases by different rules. The pin is in the file name, so
+# changing it installs the new one.
+APIDIFF_VERSION := v0.0.0-20261113113407-e3970619a1a4
+APIDIFF         := $(CURDIR)/bin/apidiff-$(APIDIFF_VERSION)
+
+$(APIDIFF):
+	GOBIN="$(CURDIR)/bin" GOWORK=off go install golang.org/x/exp/cmd/apidiff@$(APIDIFF_VERSION)
+	mv "$(CURDIR)/bin/apidiff" "$@"
+
+# Prepares the release of every module in versions.txt at VERSION: checks
+# VERSION and the API against the previous tags, rewrites the requirements
+# between modules, writes the CHANGELOG.md section, prints the tags to push.
+# See tools/release.
+release: ## make release VERSION=vX.Y.Z
+	@if [ -z "$(VERSION)" ]; then echo "usage: make release VERSION=vX.Y.Z" >&2; exit 2; fi
+	@$(MAKE) --no-print-directory "$(APIDIFF)"
+	go run ./tools/release -version "$(VERSION)" -apidiff "$(APIDIFF)"
+
+# The timeout is per test binary; tools/consumer builds a consumer of each
+# released module from a cold module cache (see its doc), minutes on a busy
+# 2-core machine.
 # Allocation guards (tests named *NoAlloc*) skip themselves under -race,
 # which randomizes sync.Pool, so they get a run of their own without it.
 test: vet ## go vet + go test -race over every module, integration tests included
-	go test -race -count=1 -timeout 4m $(PKGS)
+	go test -race -count=1 -timeout 10m $(PKGS)
 	go test -count=1 -run NoAlloc ./chihealth/...
 
 vet:

@@ -4,7 +4,7 @@ go 1.25.0
 
 require (
 	github.com/labstack/echo/v4 v4.16.0
-	github.com/probekit/probekit/core v0.0.0
+	github.com/probekit/probekit/core v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 
@@ -20,5 +20,3 @@ require (
 	golang.org/x/text v0.40.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 )
-
-replace github.com/probekit/probekit/core => ../core

@@ -4,7 +4,7 @@ go 1.25
 
 require (
 	github.com/gofiber/fiber/v2 v2.52.15
-	github.com/probekit/probekit/core v0.0.0
+	github.com/probekit/probekit/core v0.1.0
 	github.com/valyala/fasthttp v1.51.0
 	go.uber.org/goleak v1.3.0
 )
@@ -21,5 +21,3 @@ require (
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	golang.org/x/sys v0.28.0 // indirect
 )
-
-replace github.com/probekit/probekit/core => ../core

@@ -4,7 +4,7 @@ go 1.25.0
 
 require (
 	github.com/gin-gonic/gin v1.12.0
-	github.com/probekit/probekit/core v0.0.0
+	github.com/probekit/probekit/core v0.1.0
 	go.uber.org/goleak v1.3.0
 )
 
@@ -39,5 +39,3 @@ require (
 	golang.org/x/text v0.34.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
 )
-
-replace github.com/probekit/probekit/core => ../core
