@@ -16,12 +16,12 @@ require (
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/labstack/echo/v4 v4.16.0
-	github.com/probekit/probekit/breaker v0.0.0-00010101000000-000000000000
-	github.com/probekit/probekit/chihealth v0.0.0-00010101000000-000000000000
-	github.com/probekit/probekit/core v0.0.0
-	github.com/probekit/probekit/echohealth v0.0.0-00010101000000-000000000000
-	github.com/probekit/probekit/fiberhealth v0.0.0-00010101000000-000000000000
-	github.com/probekit/probekit/ginhealth v0.0.0-00010101000000-000000000000
+	github.com/probekit/probekit/breaker v0.1.0
+	github.com/probekit/probekit/chihealth v0.1.0
+	github.com/probekit/probekit/core v0.1.0
+	github.com/probekit/probekit/echohealth v0.1.0
+	github.com/probekit/probekit/fiberhealth v0.1.0
+	github.com/probekit/probekit/ginhealth v0.1.0
 )
 
 require (
