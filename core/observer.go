@@ -2,7 +2,11 @@ package core
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -80,4 +84,41 @@ func (o slogObserver) ObserveTransition(t Transition) {
 		attrs = append(attrs, slog.String("error", redactError(t.Err)))
 	}
 	o.log.LogAttrs(context.Background(), level, "probekit: "+t.Component+" "+t.To, attrs...)
+}
+
+// observerEntry is one observer of a registry; faulted is set once one of
+// its calls has panicked or called runtime.Goexit and that has been logged;
+// removed once AddObserver's remove has been called.
+type observerEntry struct {
+	o       Observer
+	faulted atomic.Bool
+	removed atomic.Bool
+}
+
+// AddObserver adds o to the observers of r, after those of Options.Observers:
+// from the next result or transition on, o is called like them (contained,
+// see [Observer]). Modules that are created after the registry (metrics,
+// tracing, the gRPC health server) subscribe with it. remove takes o off
+// again; it is idempotent, and once it returns o gets no new result or
+// transition (a delivery already under way may still reach it, once). A nil
+// o is an error.
+func (r *Registry) AddObserver(o Observer) (remove func(), err error) {
+	if o == nil {
+		return nil, errors.New("core: AddObserver: observer is nil")
+	}
+	e := &observerEntry{o: o}
+	r.observeMu.Lock()
+	list := append(slices.Clone(*r.observers.Load()), e)
+	r.observers.Store(&list)
+	r.observeMu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			e.removed.Store(true)
+			r.observeMu.Lock()
+			defer r.observeMu.Unlock()
+			list := slices.DeleteFunc(slices.Clone(*r.observers.Load()), func(x *observerEntry) bool { return x == e })
+			r.observers.Store(&list)
+		})
+	}, nil
 }

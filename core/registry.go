@@ -113,13 +113,13 @@ func (o Options) normalize() (Options, error) {
 // validates the options it holds); start background checks with Start and
 // stop them with Close.
 type Registry struct {
-	opts      Options
-	observers []Observer // slog observer first, then Options.Observers
+	opts Options
+	now  func() time.Time
 
-	// observerFaults[i] is set once observers[i] has panicked or called
-	// runtime.Goexit and that has been logged.
-	observerFaults []atomic.Bool
-	now            func() time.Time
+	// observers: the slog observer first, then Options.Observers, then
+	// those of AddObserver. Copy on write, so that delivering takes no lock.
+	observers atomic.Pointer[[]*observerEntry]
+	observeMu sync.Mutex // serializes AddObserver and its removals
 
 	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks
 	checks   map[string]*checkState
@@ -158,8 +158,11 @@ func New(opts Options) (*Registry, error) {
 		closing: make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
-	r.observers = append([]Observer{NewSlogObserver(o.Logger)}, o.Observers...)
-	r.observerFaults = make([]atomic.Bool, len(r.observers))
+	list := []*observerEntry{{o: NewSlogObserver(o.Logger)}}
+	for _, ob := range o.Observers {
+		list = append(list, &observerEntry{o: ob})
+	}
+	r.observers.Store(&list)
 	r.state.Store(int32(StateStarting))
 	return r, nil
 }
@@ -291,33 +294,34 @@ func (r *Registry) Notify(t Transition) {
 		t.Time = r.now()
 	}
 	events := []Transition{t}
-	elsewhere(func() { r.deliver(nil, events, 0) })
+	list := *r.observers.Load()
+	elsewhere(func() { r.deliver(list, nil, events, 0) })
 }
 
-// deliver passes res (unless nil), then each event, to every observer, from
-// call number from on. Each call is contained: a panic is recovered; a
+// deliver passes res (unless nil), then each event, to every observer of
+// list (a snapshot of r.observers), from call number from on. Each call is contained: a panic is recovered; a
 // runtime.Goexit cannot be stopped, so the remaining calls are made while
 // the goroutine unwinds, and then it ends. deliver therefore runs directly
 // only on a check's runner goroutine, which the registry can spare; from
 // anywhere else it runs under elsewhere.
-func (r *Registry) deliver(res *Result, events []Transition, from int) {
-	n := len(r.observers)
+func (r *Registry) deliver(list []*observerEntry, res *Result, events []Transition, from int) {
+	n := len(list)
 	for i := from; i < (1+len(events))*n; i++ {
 		k, o := i/n, i%n
 		var call func()
 		switch {
-		case k == 0 && res == nil:
+		case k == 0 && res == nil, list[o].removed.Load():
 			continue
 		case k == 0:
-			call = func() { r.observers[o].ObserveResult(*res) }
+			call = func() { list[o].o.ObserveResult(*res) }
 		default:
-			call = func() { r.observers[o].ObserveTransition(events[k-1]) }
+			call = func() { list[o].o.ObserveTransition(events[k-1]) }
 		}
 		if v, panicked := protect(call, func() {
-			r.deliver(res, events, i+1)
-			r.observerFault(o, "called runtime.Goexit")
+			r.deliver(list, res, events, i+1)
+			r.observerFault(list[o], "called runtime.Goexit")
 		}); panicked {
-			r.observerFault(o, "panicked"+panicDetail(v))
+			r.observerFault(list[o], "panicked"+panicDetail(v))
 		}
 	}
 }
@@ -326,14 +330,14 @@ func (r *Registry) deliver(res *Result, events []Transition, from int) {
 // called runtime.Goexit: the call was abandoned and the others went on.
 // Logging more would let a broken observer flood the logs, one line per
 // probe.
-func (r *Registry) observerFault(i int, what string) {
-	if r.observerFaults[i].Swap(true) {
+func (r *Registry) observerFault(e *observerEntry, what string) {
+	if e.faulted.Swap(true) {
 		return
 	}
 	// The logger's handler is user code as well.
 	protect(func() {
 		r.opts.Logger.Warn("probekit: observer "+what+"; the call was abandoned and other observers still called (later faults of this observer are not logged)",
-			"observer", fmt.Sprintf("%T", r.observers[i]))
+			"observer", fmt.Sprintf("%T", e.o))
 	}, func() {})
 }
 

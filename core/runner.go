@@ -178,7 +178,7 @@ func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
 	}
 	s.mu.Unlock()
 	if recorded {
-		s.reg.deliver(&res, events, 0) // before waiters return, so observers see it first
+		s.reg.deliver(*s.reg.observers.Load(), &res, events, 0) // before waiters return, so observers see it first
 	}
 }
 
@@ -317,7 +317,8 @@ func (s *checkState) message(err error) string {
 // is not a runner (a probe's, a scheduler): observers run on one of their
 // own. Called without s.mu.
 func (s *checkState) emitElsewhere(res Result, events []Transition) {
-	elsewhere(func() { s.reg.deliver(&res, events, 0) })
+	list := *s.reg.observers.Load()
+	elsewhere(func() { s.reg.deliver(list, &res, events, 0) })
 }
 
 // schedule runs a background check every Interval until ctx ends.
