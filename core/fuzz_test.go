@@ -78,7 +78,7 @@ func FuzzAppendJSON(f *testing.F) {
 		}
 
 		// The text form keeps one line per check whatever the message holds.
-		text := string(appendVerbose(nil, &rep, "readyz", false))
+		text := string(appendVerbose(nil, &rep, nil, "readyz", false))
 		if n := strings.Count(text, "\n"); n != 2 {
 			t.Fatalf("verbose output has %d lines:\n%s", n, text)
 		}

@@ -21,8 +21,12 @@ func (r *Registry) Handler() http.Handler {
 // count. Mount it at prefix+"/":
 //
 //	mux.Handle("/internal/", h.HandlerAt("/internal"))
+//
+// The prefix is normalised as MountedAt does: "internal" and "/internal/"
+// mean "/internal" (a prefix without its slash would otherwise match no
+// request path, and every probe would be a 404).
 func (r *Registry) HandlerAt(prefix string) http.Handler {
-	prefix = strings.TrimRight(prefix, "/")
+	prefix = mountPrefix(prefix)
 	r.MountedAt(prefix)
 	if prefix == "" {
 		return handler{r}

@@ -136,6 +136,8 @@ type Registry struct {
 	stopped  chan struct{} // closed on entering StateStopped
 	inFlight InFlight
 	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
+
+	warnedNotStarted atomic.Bool // the "Start was not called" warning was logged (see explainUnrun)
 }
 
 // New returns a Registry configured by opts, or an error naming the first bad
