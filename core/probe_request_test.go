@@ -322,3 +322,24 @@ func TestStartNotCalled(t *testing.T) {
 	}
 	waitFor(t, func() bool { return serve(h, http.MethodGet, "/readyz").Code == http.StatusOK })
 }
+
+// A check still in its InitialDelay after Start is "not run yet", even when
+// the pre-rendered answer was made before Start.
+func TestStartClearsNotStarted(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{})
+	if err := r.Register(Check{Name: "db", Interval: time.Hour, InitialDelay: time.Hour, Check: ok}); err != nil {
+		t.Fatal(err)
+	}
+	r.MarkStarted()
+	h := r.Handler()
+	if w := serve(h, http.MethodGet, "/readyz?verbose"); !strings.Contains(w.Body.String(), notStarted) {
+		t.Fatalf("before Start: %q", w.Body)
+	}
+	if err := r.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if w := serve(h, http.MethodGet, "/readyz?verbose"); w.Body.String() != "[-]db failed: not run yet\nreadyz check failed\n" {
+		t.Fatalf("after Start: %q", w.Body)
+	}
+}

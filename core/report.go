@@ -18,8 +18,9 @@ type Report struct {
 	// Status aggregates the checks: unavailable if any critical check is
 	// unavailable, else degraded if any check is not ok, else ok.
 	Status Status
-	// Message explains a non-ok status: "starting", "shutting down", or the
-	// names of the failing checks.
+	// Message explains a non-ok status: "starting" (or, for an evaluation
+	// that excluded a startup check, "starting: only a probe without exclude
+	// can end startup"), "shutting down", or the names of the failing checks.
 	Message string
 	// Time is when the report was made. A report served from the
 	// pre-rendered fast path carries the time of the last change.
