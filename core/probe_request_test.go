@@ -343,3 +343,38 @@ func TestStartClearsNotStarted(t *testing.T) {
 		t.Fatalf("after Start: %q", w.Body)
 	}
 }
+
+// BenchmarkProbeExcludes: /readyz?verbose excluding 64 of 64 background
+// checks, the most a query may name: the exclusion lookup is a binary
+// search, so this stays near the cost of rendering the 64 names.
+func BenchmarkProbeExcludes(b *testing.B) {
+	r := newTestRegistry(b, Options{})
+	var q strings.Builder
+	q.WriteString("verbose")
+	for i := range maxExcludes {
+		name := "dependency-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)
+		if err := r.Register(Check{Name: name, Interval: time.Hour, Check: ok}); err != nil {
+			b.Fatal(err)
+		}
+		q.WriteString("&exclude=" + name)
+	}
+	r.MarkStarted()
+	req := ProbeRequest{Method: http.MethodGet, Kind: Readiness, RawQuery: q.String()}
+	if p := r.Probe(context.Background(), req); p.Code != http.StatusOK {
+		b.Fatalf("%d %s", p.Code, p.Body)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		r.Probe(context.Background(), req)
+	}
+}
+
+// BenchmarkAcceptNegotiation: a browser's Accept header, the longest a
+// probe commonly meets. 0 allocs/op.
+func BenchmarkAcceptNegotiation(b *testing.B) {
+	accept := "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+	b.ReportAllocs()
+	for b.Loop() {
+		preferHealthJSON(accept)
+	}
+}
