@@ -56,11 +56,15 @@ bench: ## every benchmark, with allocations
 # corpora. A failure stops here and leaves its input under the package's
 # testdata/fuzz/FuzzX/ for `go test` to replay.
 FUZZTIME ?= 30s
+# Minimizing each new interesting input may take a worker a minute (the
+# default) during which it finds nothing: keep it short so that FUZZTIME
+# goes to fuzzing. It also bounds the minimization of a failing input.
+FUZZMINIMIZETIME ?= 5s
 
 fuzz: ## run each fuzz target for FUZZTIME (default 30s)
 	@grep -rl --include='*_test.go' '^func Fuzz' $(MODULES) | xargs -n1 dirname | sort -u | while read -r dir; do \
 	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$dir"/*_test.go); do \
 	    echo "== $$dir $$t ($(FUZZTIME))"; \
-	    go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) "$$dir" </dev/null; \
+	    go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) "$$dir" </dev/null; \
 	  done; \
 	done
