@@ -378,3 +378,25 @@ func BenchmarkAcceptNegotiation(b *testing.B) {
 		preferHealthJSON(accept)
 	}
 }
+
+// An escaped slash is data, not a separator, as for the routers of every
+// adapter but gin's default: "/readyz%2F" is no probe path, though
+// "/readyz/" is (found by chihealth's FuzzMatchesCore).
+func TestEscapedSlashIsNoProbe(t *testing.T) {
+	t.Parallel()
+	r := contractRegistry(t, Options{})
+	h := r.Handler()
+	for _, target := range []string{"/readyz%2F", "/readyz%2fpostgres", "/livez%2F", "/readyz/postgres%2F"} {
+		if w := serve(h, http.MethodGet, target); w.Code != http.StatusNotFound || w.Body.String() != "404 page not found\n" {
+			t.Errorf("%s = %d %q, want the plain 404", target, w.Code, w.Body)
+		}
+	}
+	for _, target := range []string{"/readyz/", "/readyz/postgres", "/readyz/%70ostgres"} {
+		if w := serve(h, http.MethodGet, target); w.Code == http.StatusNotFound {
+			t.Errorf("%s = 404 %q, want a probe", target, w.Body)
+		}
+	}
+	if hasEscapedSlash("%2") || hasEscapedSlash("/a%20b%") || !hasEscapedSlash("/a%%2F") {
+		t.Error("hasEscapedSlash misreads its input")
+	}
+}
