@@ -16,7 +16,7 @@ export PROBEKIT_NATS_ADDR    ?= 127.0.0.1:4222
 PORT ?= 8080
 export PORT
 
-.PHONY: demo test vet lint fmt bench release
+.PHONY: demo test vet lint fmt bench fuzz release
 
 # The example service `make demo` runs: chi, gin, echo, fiber or nethttp.
 # PORT (above), PROPAGATION_DELAY, DRAIN_TIMEOUT, MIGRATION_DELAY and
@@ -85,3 +85,21 @@ fmt:
 
 bench: ## every benchmark, with allocations
 	go test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Every native fuzz target (func FuzzX in a _test.go file of any module),
+# found by name and run for FUZZTIME each; `make test` runs their seed
+# corpora. A failure stops here and leaves its input under the package's
+# testdata/fuzz/FuzzX/ for `go test` to replay.
+FUZZTIME ?= 30s
+# Minimizing each new interesting input may take a worker a minute (the
+# default) during which it finds nothing: keep it short so that FUZZTIME
+# goes to fuzzing. It also bounds the minimization of a failing input.
+FUZZMINIMIZETIME ?= 5s
+
+fuzz: ## run each fuzz target for FUZZTIME (default 30s)
+	@grep -rl --include='*_test.go' '^func Fuzz' $(MODULES) | xargs -n1 dirname | sort -u | while read -r dir; do \
+	  for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$dir"/*_test.go); do \
+	    echo "== $$dir $$t ($(FUZZTIME))"; \
+	    go test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) "$$dir" </dev/null; \
+	  done; \
+	done

@@ -23,10 +23,13 @@
 // 200 when the aggregate status is ok or degraded (503 for degraded with
 // Options.DegradedUnavailable) and 503 when unavailable. /readyz/{check}
 // probes one check (404 if it is not a readiness check). Bodies are JSON by
-// default; "Accept: application/health+json" selects the IETF draft format
-// and ?verbose the Kubernetes apiserver text form. ?exclude={check} skips a
-// check (repeatable; an unknown name is a 400). Other methods are 405 with
-// Allow. Every response carries Cache-Control: no-store. Error details are
+// default; an Accept header preferring application/health+json (RFC 9110
+// negotiation, ties to JSON) selects the IETF draft format, and ?verbose the
+// Kubernetes apiserver text form, its messages escaped for a terminal.
+// ?exclude={check} skips a check for that response only (repeatable; an
+// unknown name is a 400; at most 64 names in a query of at most 4096 bytes);
+// a probe that excludes a startup check never ends Starting. Other methods
+// are 405 with Allow. Every response carries Cache-Control: no-store. Error details are
 // reduced to a reason ("timeout", "connection refused") unless
 // Options.ExposeErrors is set.
 //

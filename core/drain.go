@@ -93,7 +93,9 @@ func (r *Registry) Drain(next http.Handler) http.Handler {
 var hdrClose = []string{"close"}
 
 // MountedAt records a mount point of the probe endpoints: a prefix such as
-// "/internal", or "" (or "/") for the root. IsProbePath, and with it every
+// "/internal", or "" (or "/") for the root. A prefix without its leading
+// slash ("internal") means the same as with it, and trailing slashes are
+// dropped. IsProbePath, and with it every
 // drain middleware, recognises the probes at the recorded mount points only;
 // until the first MountedAt, the root is assumed. Handler, HandlerAt and the
 // adapters' Register call it for where they mount the probes; call it
@@ -105,7 +107,7 @@ func (r *Registry) MountedAt(prefix string) {
 	if r == nil {
 		return
 	}
-	prefix = strings.TrimRight(prefix, "/")
+	prefix = mountPrefix(prefix)
 	for {
 		old := r.prefixes.Load()
 		var list []string
@@ -120,6 +122,16 @@ func (r *Registry) MountedAt(prefix string) {
 			return
 		}
 	}
+}
+
+// mountPrefix is prefix as the paths of requests start with it: with a
+// leading slash and without trailing ones; "" for the root.
+func mountPrefix(prefix string) string {
+	prefix = strings.TrimRight(prefix, "/")
+	if prefix != "" && prefix[0] != '/' {
+		prefix = "/" + prefix
+	}
+	return prefix
 }
 
 // IsProbePath reports whether path is one of the probe endpoints, or a

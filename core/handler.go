@@ -7,7 +7,8 @@ import (
 
 // Handler returns an http.Handler that serves the probe endpoints (see
 // [Endpoints]) and /{endpoint}/{check} at the root: mount it at "/". Other
-// paths are 404. Responses are described in the package documentation. It
+// paths are 404, among them paths that are probe paths only once an escaped
+// slash ("/readyz%2F") is taken for a separator. Responses are described in the package documentation. It
 // records the root as a mount point (see [Registry.MountedAt]); for a
 // prefix, use HandlerAt.
 func (r *Registry) Handler() http.Handler {
@@ -21,8 +22,12 @@ func (r *Registry) Handler() http.Handler {
 // count. Mount it at prefix+"/":
 //
 //	mux.Handle("/internal/", h.HandlerAt("/internal"))
+//
+// The prefix is normalised as MountedAt does: "internal" and "/internal/"
+// mean "/internal" (a prefix without its slash would otherwise match no
+// request path, and every probe would be a 404).
 func (r *Registry) HandlerAt(prefix string) http.Handler {
-	prefix = strings.TrimRight(prefix, "/")
+	prefix = mountPrefix(prefix)
 	r.MountedAt(prefix)
 	if prefix == "" {
 		return handler{r}
@@ -47,7 +52,7 @@ var (
 
 func (h handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var resp ProbeResponse
-	if kind, check, ok := matchPath(req.URL.Path); ok {
+	if kind, check, ok := matchPath(req.URL.Path); ok && !hasEscapedSlash(req.URL.RawPath) {
 		resp = h.r.Probe(req.Context(), ProbeRequest{
 			Method:   req.Method,
 			Kind:     kind,
@@ -87,6 +92,23 @@ func sharedValue(v string) []string {
 }
 
 var notFound = []byte("404 page not found\n")
+
+// hasEscapedSlash reports whether an escaped path holds "%2F": such a slash
+// is data, not a separator (RFC 3986; net/http's ServeMux and the chi, echo
+// and fiber routers match on the escaped path), so "/readyz%2F" or
+// "/readyz%2Fdb" is no probe path, though its unescaped form would be.
+func hasEscapedSlash(raw string) bool {
+	for {
+		i := strings.IndexByte(raw, '%')
+		if i < 0 || i+2 >= len(raw) {
+			return false
+		}
+		if raw[i+1] == '2' && (raw[i+2] == 'F' || raw[i+2] == 'f') {
+			return true
+		}
+		raw = raw[i+1:]
+	}
+}
 
 // matchPath maps a path to its probe kind and the optional check name
 // (already unescaped by net/url).

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // Endpoint is one probe path and the kind it evaluates.
@@ -44,8 +45,9 @@ type ProbeRequest struct {
 	Check string
 	// RawQuery is the URL's query string without '?', still escaped.
 	RawQuery string
-	// Accept is the Accept header; "application/health+json" selects the
-	// IETF format.
+	// Accept is the Accept header: negotiated under RFC 9110 between
+	// application/json (the default, which wins ties) and
+	// application/health+json (the IETF format).
 	Accept string
 }
 
@@ -144,7 +146,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 	switch {
 	case q.verbose:
 		f = formatVerbose
-	case acceptsHealthJSON(req.Accept):
+	case preferHealthJSON(req.Accept):
 		f = formatHealthJSON
 	}
 
@@ -154,19 +156,19 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 			return r.plain(req, http.StatusNotFound, "unknown "+req.Kind.String()+" check "+quote(req.Check), "")
 		}
 		res := s.evaluate(ctx)
+		r.explainUnrun(s, &res)
 		assumeAlive(req.Kind, &res)
 		rep := Report{Kind: req.Kind, Status: res.Status, Message: res.Message, Time: r.now(), Checks: []Result{res}}
-		code, ct, body := r.render(&rep, f, req.Kind.String())
+		code, ct, body := r.render(&rep, f, req.Kind.String(), nil)
 		return withBody(req, code, ct, body)
 	}
 
-	var exclude []string
 	for _, name := range q.exclude {
 		if s := r.lookup(name); s == nil || s.check.Kinds&req.Kind == 0 {
 			return r.plain(req, http.StatusBadRequest, "exclude: "+quote(name)+" is not a "+req.Kind.String()+" check", "")
 		}
-		exclude = append(exclude, name)
 	}
+	exclude := excludeSet(q.exclude)
 
 	if len(exclude) == 0 && r.cacheable(req.Kind) {
 		slot := &r.cache.entries[kindIndex(req.Kind)][f]
@@ -181,7 +183,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 		}
 		rep := r.evaluate(ctx, req.Kind, nil)
 		e := &rendered{gen: gen}
-		e.code, e.contentType, e.body = r.render(&rep, f, req.Kind.String())
+		e.code, e.contentType, e.body = r.render(&rep, f, req.Kind.String(), nil)
 		if r.gen.Load() == gen { // a transition during evaluation re-renders next time
 			slot.Store(e)
 		}
@@ -189,7 +191,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 	}
 
 	rep := r.evaluate(ctx, req.Kind, exclude)
-	code, ct, body := r.render(&rep, f, req.Kind.String())
+	code, ct, body := r.render(&rep, f, req.Kind.String(), exclude)
 	return withBody(req, code, ct, body)
 }
 
@@ -221,15 +223,17 @@ func (r *Registry) StatusCode(s Status) int {
 	return http.StatusServiceUnavailable
 }
 
-// render encodes rep in format f; name is the verbose form's last-line name.
-func (r *Registry) render(rep *Report, f format, name string) (int, string, []byte) {
+// render encodes rep in format f; name is the verbose form's last-line name
+// and excluded the checks the request excluded, which only the verbose form
+// lists.
+func (r *Registry) render(rep *Report, f format, name string, excluded []string) (int, string, []byte) {
 	code := r.StatusCode(rep.Status)
 	m := meta{service: r.opts.Service, version: r.opts.Version, instance: r.opts.Instance}
 	switch f {
 	case formatHealthJSON:
 		return code, contentTypeHealthJSON, appendHealthJSON(make([]byte, 0, 512), rep, m)
 	case formatVerbose:
-		return code, contentTypeText, appendVerbose(make([]byte, 0, 256), rep, name, code == http.StatusOK)
+		return code, contentTypeText, appendVerbose(make([]byte, 0, 256), rep, excluded, name, code == http.StatusOK)
 	}
 	return code, contentTypeJSON, appendJSON(make([]byte, 0, 512), rep, m)
 }
@@ -249,31 +253,129 @@ func withBody(req ProbeRequest, code int, ct string, body []byte) ProbeResponse 
 
 var nilRegistry = []byte("probekit: nil registry\n")
 
-// acceptsHealthJSON reports whether an Accept header asks for
-// application/health+json: media types compare case-insensitively, and one
-// with q=0 is refused rather than asked for. It does not allocate.
-func acceptsHealthJSON(accept string) bool {
+// preferHealthJSON reports whether the Accept header prefers
+// application/health+json to application/json, the default, under RFC 9110
+// §12.5.1: each media type takes the weight of the most specific range that
+// matches it ("application/json" before "application/*" before "*/*";
+// parameters other than the weight are ignored, and of equally specific
+// ranges the highest weight counts), a type no range matches is not
+// acceptable, and a range whose weight breaks the qvalue grammar, or that is
+// no type/subtype, is ignored. A tie, including a header that makes both
+// unacceptable, goes to the default: probes are never answered 406. Media
+// types compare case-insensitively. It does not allocate. text/plain is not
+// negotiated: the verbose text form is asked for with ?verbose only.
+func preferHealthJSON(accept string) bool {
+	switch accept {
+	case "", "*/*", contentTypeJSON:
+		return false
+	}
+	json, health := weight{q: 0, spec: -1}, weight{q: 0, spec: -1}
 	for accept != "" {
-		var part string
-		part, accept, _ = strings.Cut(accept, ",")
-		media, params, _ := strings.Cut(part, ";")
-		if !strings.EqualFold(strings.TrimSpace(media), contentTypeHealthJSON) {
+		var elem string
+		elem, accept, _ = strings.Cut(accept, ",")
+		mediaRange, params, _ := strings.Cut(elem, ";")
+		typ, sub, ok := strings.Cut(strings.TrimSpace(mediaRange), "/")
+		if !ok || typ == "" || sub == "" || (typ == "*" && sub != "*") {
 			continue
 		}
-		for params != "" {
-			var p string
-			p, params, _ = strings.Cut(params, ";")
-			k, v, _ := strings.Cut(p, "=")
-			if strings.EqualFold(strings.TrimSpace(k), "q") {
-				if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
-					return false
-				}
-			}
+		q, ok := rangeWeight(params)
+		if !ok {
+			continue
 		}
-		return true
+		var spec int
+		switch {
+		case typ == "*":
+			spec = 0
+		case !strings.EqualFold(typ, "application"):
+			continue
+		case sub == "*":
+			spec = 1
+		default:
+			spec = 2
+		}
+		if spec == 0 || spec == 1 || strings.EqualFold(sub, "json") {
+			json.offer(spec, q)
+		}
+		if spec == 0 || spec == 1 || strings.EqualFold(sub, "health+json") {
+			health.offer(spec, q)
+		}
 	}
-	return false
+	return health.q > json.q
 }
+
+// weight is the quality of one media type we offer, in thousandths, and the
+// specificity of the Accept range it came from (-1: none matched yet).
+type weight struct{ q, spec int }
+
+// offer applies a matching range: a more specific one overrides, one as
+// specific as the current one may only raise the quality (a repeated range).
+func (w *weight) offer(spec, q int) {
+	switch {
+	case spec > w.spec:
+		w.spec, w.q = spec, q
+	case spec == w.spec:
+		w.q = max(w.q, q)
+	}
+}
+
+// rangeWeight reads the weight among the parameters of a media range: 1000
+// when absent; ok is false when it breaks the qvalue grammar,
+// "0" ["." 0*3DIGIT] / "1" ["." 0*3("0")].
+func rangeWeight(params string) (q int, ok bool) {
+	q = 1000
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(p, "=")
+		if !strings.EqualFold(k, "q") {
+			continue
+		}
+		if q, ok = parseQValue(v); !ok {
+			return 0, false
+		}
+	}
+	return q, true
+}
+
+// parseQValue parses a qvalue into thousandths.
+func parseQValue(s string) (int, bool) {
+	if s == "" || len(s) > 5 || (s[0] != '0' && s[0] != '1') {
+		return 0, false
+	}
+	whole := int(s[0]-'0') * 1000
+	if len(s) == 1 {
+		return whole, true
+	}
+	if s[1] != '.' {
+		return 0, false
+	}
+	frac := 0
+	for i := 2; i < 5; i++ {
+		frac *= 10
+		if i < len(s) {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			frac += int(c - '0')
+		}
+	}
+	if whole == 1000 && frac != 0 {
+		return 0, false
+	}
+	return whole + frac, true
+}
+
+// Bounds on a probe's query: probes need a few short parameters, and a
+// query past these bounds is a 400 before any work is spent on it.
+const (
+	maxQueryLen = 4096 // bytes of the raw query
+	maxExcludes = 64   // exclude parameters
+)
 
 // probeQuery is the parsed query of a probe.
 type probeQuery struct {
@@ -282,10 +384,14 @@ type probeQuery struct {
 }
 
 // parseQuery reads the parameters probes understand (verbose, exclude) and
-// ignores the others. It returns a reason for a 400 when a value is bad. It
-// does not allocate for an empty query or one with only "verbose".
+// ignores the others. It returns a reason for a 400 when a value is bad or
+// the query is past its bounds (maxQueryLen, maxExcludes). It does not
+// allocate for an empty query or one with only "verbose".
 func parseQuery(raw string) (probeQuery, string) {
 	var q probeQuery
+	if len(raw) > maxQueryLen {
+		return q, "query too long: " + strconv.Itoa(len(raw)) + " bytes, at most " + strconv.Itoa(maxQueryLen)
+	}
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
@@ -317,6 +423,8 @@ func parseQuery(raw string) (probeQuery, string) {
 				return q, "exclude: malformed value"
 			case v == "":
 				return q, "exclude: empty check name"
+			case len(q.exclude) == maxExcludes:
+				return q, "exclude: more than " + strconv.Itoa(maxExcludes) + " names"
 			}
 			q.exclude = append(q.exclude, v)
 		}
@@ -332,10 +440,16 @@ func unescape(s string) (string, bool) {
 	return v, err == nil
 }
 
-// quote quotes s for an error message, cut to a readable length.
+// quote quotes s for an error message, cut to a readable length. Control
+// characters, invalid UTF-8 and any other unprintable rune come out as Go
+// escapes, so the reason is safe for a terminal.
 func quote(s string) string {
 	if len(s) > 64 {
-		s = s[:64] + "..."
+		n := 64
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		return strconv.Quote(s[:n]) + "..."
 	}
 	return strconv.Quote(s)
 }

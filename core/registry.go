@@ -142,6 +142,8 @@ type Registry struct {
 	stopped  chan struct{} // closed on entering StateStopped
 	inFlight InFlight
 	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
+
+	warnedNotStarted atomic.Bool // the "Start was not called" warning was logged (see explainUnrun)
 }
 
 // New returns a Registry configured by opts, or an error naming the first bad
@@ -221,6 +223,7 @@ func (r *Registry) Start(ctx context.Context) error {
 		return ErrAlreadyStarted
 	}
 	r.bgCtx, r.bgCancel = context.WithCancel(ctx)
+	r.gen.Add(1) // reports no longer say "Registry.Start not called"
 	for _, s := range r.sorted {
 		if s.check.Interval > 0 {
 			r.startLoop(s)

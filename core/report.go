@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,8 +18,9 @@ type Report struct {
 	// Status aggregates the checks: unavailable if any critical check is
 	// unavailable, else degraded if any check is not ok, else ok.
 	Status Status
-	// Message explains a non-ok status: "starting", "shutting down", or the
-	// names of the failing checks.
+	// Message explains a non-ok status: "starting" (or, for an evaluation
+	// that excluded a startup check, "starting: only a probe without exclude
+	// can end startup"), "shutting down", or the names of the failing checks.
 	Message string
 	// Time is when the report was made. A report served from the
 	// pre-rendered fast path carries the time of the last change.
@@ -39,6 +41,12 @@ var ErrUnknownCheck = errors.New("unknown check")
 // Readiness during shutdown is unavailable with the message "shutting down",
 // without running checks. Readiness and startup while starting are
 // unavailable with the message "starting" until every startup check passes.
+//
+// Only a complete evaluation moves the lifecycle: an evaluation that
+// excludes a startup check never ends Starting. While starting, such an
+// evaluation reports the startup checks it ran; if they all pass it is
+// still unavailable, with the message "starting: only a probe without
+// exclude can end startup", because the excluded checks decide too.
 func (r *Registry) Evaluate(ctx context.Context, kind Kind, exclude ...string) (Report, error) {
 	if kind != Liveness && kind != Readiness && kind != Startup {
 		return Report{}, fmt.Errorf("core: evaluate: kind must be one of Liveness, Readiness, Startup, got %v", kind)
@@ -48,9 +56,17 @@ func (r *Registry) Evaluate(ctx context.Context, kind Kind, exclude ...string) (
 			return Report{}, fmt.Errorf("core: exclude %q: %w for %s", name, ErrUnknownCheck, kind)
 		}
 	}
-	return r.evaluate(ctx, kind, exclude), nil
+	return r.evaluate(ctx, kind, excludeSet(slices.Clone(exclude))), nil
 }
 
+// startingExcluded is the message of a startup or readiness report made
+// while starting whose startup checks passed only because some were
+// excluded: a filtered probe never ends Starting, so it cannot claim the
+// service started.
+const startingExcluded = "starting: only a probe without exclude can end startup"
+
+// evaluate makes the report of kind; exclude is sorted and free of
+// duplicates (see excludeSet).
 func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Report {
 	if kind == Readiness && r.State() >= StateDraining {
 		return r.shuttingDown(kind)
@@ -71,6 +87,13 @@ func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Re
 		if startup.Status == StatusUnavailable {
 			startup.Kind, startup.Message = kind, "starting"
 			return startup // readiness calls started early go on and record their results
+		}
+		if gate.skipped > 0 {
+			// The gate passed without some of its checks: that says
+			// nothing about the service having started, and a request's
+			// parameters never move the lifecycle (DESIGN rule 2).
+			startup.Kind, startup.Status, startup.Message = kind, StatusUnavailable, startingExcluded
+			return startup
 		}
 		r.transition(StateStarting, StateReady, "startup checks passed")
 		if kind == Startup {
@@ -102,15 +125,21 @@ type pending struct {
 	states  []*checkState
 	runs    []*run
 	results []Result
+	skipped int // checks of the kind left out by exclude
 }
 
 // startChecks starts every synchronous check of kind (except those in
-// exclude) and reads the background ones, without waiting for anything.
+// exclude, sorted) and reads the background ones, without waiting for
+// anything.
 func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string) pending {
 	all := r.snapshotChecks()
 	p := pending{states: make([]*checkState, 0, len(all))}
 	for _, s := range all {
-		if s.check.Kinds&kind != 0 && !contains(exclude, s.check.Name) {
+		switch {
+		case s.check.Kinds&kind == 0:
+		case isExcluded(exclude, s.check.Name):
+			p.skipped++
+		default:
 			p.states = append(p.states, s)
 		}
 	}
@@ -119,6 +148,7 @@ func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string)
 	for i, s := range p.states {
 		if s.check.Interval > 0 {
 			p.results[i] = s.last()
+			r.explainUnrun(s, &p.results[i])
 			continue
 		}
 		p.runs[i], p.results[i] = s.begin(ctx, false)
@@ -147,13 +177,49 @@ func (p pending) wait(ctx context.Context) []Result {
 	return p.results
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
+// excludeSet sorts names and drops duplicates, in place, so that
+// isExcluded is a binary search: a long exclude list costs
+// O(checks × log excludes), not O(checks × excludes).
+func excludeSet(names []string) []string {
+	if len(names) < 2 {
+		return names
 	}
-	return false
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// isExcluded reports whether name is in exclude, a list from excludeSet.
+func isExcluded(exclude []string, name string) bool {
+	if len(exclude) == 0 {
+		return false
+	}
+	_, found := slices.BinarySearch(exclude, name)
+	return found
+}
+
+// notStarted is the message of a background check that has never run
+// because Registry.Start was not called: without it, readiness would stay
+// unavailable with "not run yet" and nothing saying why.
+const notStarted = "not run yet: Registry.Start not called"
+
+// explainUnrun gives a result of background check s that has never run the
+// message notStarted when Start has not been called, and logs a warning the
+// first time.
+func (r *Registry) explainUnrun(s *checkState, res *Result) {
+	if s.check.Interval == 0 || !res.Time.IsZero() || res.Status == StatusOK || r.started() {
+		return
+	}
+	res.Message = notStarted
+	if r.warnedNotStarted.CompareAndSwap(false, true) {
+		r.opts.Logger.Warn("probekit: background checks have not run: Registry.Start was not called", "check", s.check.Name)
+	}
+}
+
+// started reports whether Start has been called.
+func (r *Registry) started() bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.bgCtx != nil
 }
 
 // aggregate computes the report's status and message from its results.
@@ -285,19 +351,30 @@ func appendHealthJSON(b []byte, rep *Report, m meta) []byte {
 	return append(b, "}}\n"...)
 }
 
-// appendVerbose renders rep in the Kubernetes apiserver's ?verbose text form.
-func appendVerbose(b []byte, rep *Report, name string, passed bool) []byte {
+// appendVerbose renders rep in the Kubernetes apiserver's ?verbose text
+// form: "[+]name ok", "[-]name failed: reason" (or "degraded: reason"), and
+// "[+]name excluded: ok" for each check in excluded, in name order, then
+// "{name} check passed" or "failed". A failure no check line explains
+// (shutting down, starting) gets a line of its own. Messages are escaped
+// for a terminal (see appendText); check names need no escaping.
+func appendVerbose(b []byte, rep *Report, excluded []string, name string, passed bool) []byte {
 	if rep.Message == "shutting down" && len(rep.Checks) == 0 {
 		b = append(b, "[-]shutdown failed: shutting down\n"...)
 	}
+	explained := passed
 	for i := range rep.Checks {
 		c := &rep.Checks[i]
+		for len(excluded) > 0 && excluded[0] < c.Name {
+			b = appendExcluded(b, excluded[0])
+			excluded = excluded[1:]
+		}
 		if c.Status == StatusOK {
 			b = append(b, "[+]"...)
 			b = append(b, c.Name...)
 			b = append(b, " ok\n"...)
 			continue
 		}
+		explained = true
 		b = append(b, "[-]"...)
 		b = append(b, c.Name...)
 		if c.Status == StatusDegraded || !c.Critical {
@@ -309,8 +386,14 @@ func appendVerbose(b []byte, rep *Report, name string, passed bool) []byte {
 		if msg == "" || msg == "failed" {
 			msg = "reason withheld"
 		}
-		b = appendLine(b, msg)
+		b = appendText(b, msg)
 		b = append(b, '\n')
+	}
+	for _, x := range excluded {
+		b = appendExcluded(b, x)
+	}
+	if !explained && rep.Message == startingExcluded {
+		b = append(b, "[-]startup failed: "+startingExcluded+"\n"...)
 	}
 	b = append(b, name...)
 	if passed {
@@ -319,15 +402,43 @@ func appendVerbose(b []byte, rep *Report, name string, passed bool) []byte {
 	return append(b, " check failed\n"...)
 }
 
-// appendLine appends s with line breaks replaced, so that one check is
-// always one line of the text form.
-func appendLine(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '\n' || c == '\r' {
-			b = append(b, ' ')
-		} else {
-			b = append(b, c)
+func appendExcluded(b []byte, name string) []byte {
+	b = append(b, "[+]"...)
+	b = append(b, name...)
+	return append(b, " excluded: ok\n"...)
+}
+
+// appendText appends s for a plain-text line that may reach a terminal:
+// line breaks and tabs become spaces (one check is one line); other C0
+// controls, DEL, C1 controls, the line and paragraph separators and the
+// bidirectional overrides become \u00XX-style escapes, as in the JSON
+// forms; each invalid UTF-8 byte becomes U+FFFD. The output is valid UTF-8
+// that no terminal interprets.
+func appendText(b []byte, s string) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '\n' || c == '\r' || c == '\t':
+				b = append(b, ' ')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = utf8.AppendRune(b, utf8.RuneError)
+		case r < 0xa0, r == '\u2028', r == '\u2029', 0x202a <= r && r <= 0x202e, 0x2066 <= r && r <= 0x2069:
+			b = append(b, '\\', 'u', hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
 	}
 	return b
 }

@@ -268,7 +268,7 @@ func TestBackgroundChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, _ := r.Evaluate(context.Background(), Readiness)
-	if got := rep.Checks[0]; got.Status != StatusUnavailable || got.Message != "not run yet" {
+	if got := rep.Checks[0]; got.Status != StatusUnavailable || got.Message != notStarted {
 		t.Fatalf("before Start: %v %q", got.Status, got.Message)
 	}
 	if calls.Load() != 0 {

@@ -38,9 +38,11 @@ type probe struct {
 func (p probe) serve(c *gin.Context) {
 	req := c.Request
 	check := c.Param("check")
-	if strings.Contains(check, "/") {
-		// Only with engine.UseRawPath: "a%2Fb" is one segment to gin, but
-		// two to core's handler, where it is no probe at all.
+	if strings.Contains(check, "/") || escapedSlash(req.URL.RawPath) {
+		// With engine.UseRawPath, "a%2Fb" is one segment to gin, but two
+		// to core's handler, where it is no probe at all. Without it, gin
+		// routes "/readyz%2F" as "/readyz/", but an escaped slash is no
+		// separator to core's handler (nor to chi, echo and fiber).
 		http.NotFound(c.Writer, req)
 		return
 	}
@@ -53,4 +55,15 @@ func (p probe) serve(c *gin.Context) {
 	})
 	resp.WriteHTTP(c.Writer)
 	c.Writer.WriteHeaderNow() // HEAD responses have no body to write it
+}
+
+// escapedSlash reports whether an escaped path holds "%2F" or "%2f".
+func escapedSlash(raw string) bool {
+	for i := strings.IndexByte(raw, '%'); i >= 0 && i+2 < len(raw); i = strings.IndexByte(raw, '%') {
+		if raw[i+1] == '2' && (raw[i+2] == 'F' || raw[i+2] == 'f') {
+			return true
+		}
+		raw = raw[i+1:]
+	}
+	return false
 }
