@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -235,36 +234,5 @@ func TestRunReturnsServeError(t *testing.T) {
 	}
 	if err := r.ListenAndServe(context.Background(), &http.Server{Addr: "256.0.0.1:bad"}); err == nil {
 		t.Fatal("ListenAndServe on a bad address succeeded")
-	}
-}
-
-// TestRunSignals sends SIGTERM to the test process itself; Run has caught it
-// by then, so the process lives. Not parallel: signals are process-wide.
-func TestRunSignals(t *testing.T) {
-	r := newTestRegistry(t, Options{PropagationDelay: time.Hour})
-	stopped := make(chan struct{})
-	runErr := make(chan error, 1)
-	var serving sync.WaitGroup
-	serving.Add(1)
-	go func() {
-		runErr <- r.Run(context.Background(), func() error { serving.Done(); <-stopped; return http.ErrServerClosed },
-			func(context.Context) error { close(stopped); return nil })
-	}()
-	serving.Wait()
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, func() bool { return r.Draining() })
-	// The propagation delay is an hour: only a second signal ends it.
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-runErr:
-		if !errors.Is(err, ErrForced) {
-			t.Fatalf("Run = %v, want ErrForced", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a second signal did not force the shutdown")
 	}
 }
