@@ -106,6 +106,43 @@ func TestShutdownContextCutsWaits(t *testing.T) {
 	}
 }
 
+// A drain cut short says so, after how long and why, not "drain timeout
+// after" the configured hour.
+func TestShutdownCutShortSaysWhy(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Hour, DrainTimeout: time.Hour})
+	why := errors.New("second signal")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(why)
+	r.InFlight().Enter()
+	defer r.InFlight().Leave()
+	err := r.Shutdown(ctx, nil)
+	var dte *DrainTimeoutError
+	if !errors.As(err, &dte) || !errors.Is(err, ErrDrainTimeout) || !errors.Is(err, why) {
+		t.Fatalf("Shutdown = %v, want a DrainTimeoutError caused by %v", err, why)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "drain cut short after") || !strings.Contains(msg, "(second signal)") || strings.Contains(msg, "1h0m0s") {
+		t.Fatalf("Shutdown = %q, want what happened, not the configured timeout", msg)
+	}
+}
+
+// A graceful stop that runs out of time is an abandoned drain even when the
+// in-flight counter is at zero (a stream the drain middleware does not
+// count, say).
+func TestShutdownStopTimeoutReported(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond, DrainTimeout: 20 * time.Millisecond})
+	stop := func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
+	err := r.Shutdown(context.Background(), stop)
+	var dte *DrainTimeoutError
+	if !errors.As(err, &dte) || !dte.StopTimedOut || dte.Abandoned != 0 || dte.Cause != nil {
+		t.Fatalf("Shutdown = %v, want a DrainTimeoutError for the stop that timed out", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "graceful stop did not finish") {
+		t.Fatalf("Shutdown = %q, want it to say the graceful stop did not finish", msg)
+	}
+}
+
 func TestInFlightWait(t *testing.T) {
 	t.Parallel()
 	var f InFlight
