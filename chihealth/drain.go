@@ -21,6 +21,8 @@ import (
 // Inside the recoverer, Drain would release the count while the panic
 // unwinds, before the recoverer writes its answer. Probes registered on a
 // sub-router need [Options].Prefix, or Drain counts them (see [Register]).
+// A handler behind Drain that shuts the service down calls h.StartShutdown,
+// not h.Shutdown, which would wait for its own request.
 func Drain(h *core.Registry) func(next http.Handler) http.Handler {
 	return h.Drain
 }

@@ -62,7 +62,10 @@ func (f *InFlight) Wait(ctx context.Context) error {
 // registry's InFlight (also when next panics) so that Shutdown can wait for
 // it, and while draining it sets "Connection: close" so keep-alive clients
 // reconnect to another pod. Probe requests (see [Registry.IsProbePath]) are
-// not counted: a probe must never hold shutdown up.
+// not counted: a probe must never hold shutdown up. A handler behind Drain
+// that shuts the service down (preStop, admin) calls
+// [Registry.StartShutdown]: [Registry.Shutdown] would wait for its own
+// request.
 func (r *Registry) Drain(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if r.IsProbePath(req.URL.Path) {

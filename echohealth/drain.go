@@ -21,7 +21,8 @@ import (
 // before Recover writes the answer. An error a handler returns is written by
 // e.HTTPErrorHandler only after the whole chain has returned, outside any
 // middleware; the server's graceful stop (e.Shutdown) still waits for that
-// response.
+// response. A handler behind Drain that shuts the service down calls
+// h.StartShutdown, not h.Shutdown, which would wait for its own request.
 //
 // Drain itself takes two atomic operations and allocates nothing; echo builds
 // the chain of e.Use middleware per request, which costs each middleware one

@@ -18,7 +18,9 @@ import (
 //	r.Use(ginhealth.Drain(h), gin.Recovery())
 //
 // Inside gin.Recovery, Drain would release the count while the panic
-// unwinds, before Recovery writes its answer.
+// unwinds, before Recovery writes its answer. A handler behind Drain that
+// shuts the service down calls h.StartShutdown, not h.Shutdown, which would
+// wait for its own request.
 func Drain(h *core.Registry) gin.HandlerFunc {
 	inFlight := h.InFlight()
 	return func(c *gin.Context) {
