@@ -63,8 +63,11 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- serve() }()
 
-	var first time.Time // when the first signal arrived; zero if none yet
-	servedErr, stoppedByItself := error(nil), false
+	var (
+		first           time.Time // when the first signal arrived; zero if none yet
+		servedErr       error
+		stoppedByItself bool // serve returned before any shutdown began
+	)
 	select {
 	case servedErr = <-serveErr:
 		stoppedByItself = true
@@ -169,8 +172,8 @@ func (r *Registry) served(ctx context.Context, serveErr error, stop func(context
 	}
 	close(r.closing)
 	errs := []error{err}
-	// The server's graceful stop closes the connections it left open; a
-	// server that has stopped serving has nothing more to close.
+	// The graceful stop still closes the connections the server left open
+	// and waits for them; that its listener is gone already is no error.
 	if e := r.drain(ctx, ignoreClosed(stop), true); e != nil {
 		errs = append(errs, e)
 	}
@@ -179,8 +182,8 @@ func (r *Registry) served(ctx context.Context, serveErr error, stop func(context
 	return errors.Join(errs...)
 }
 
-// ignoreClosed wraps a graceful stop called after the server stopped by
-// itself: stopping an already stopped server is no error.
+// ignoreClosed wraps a graceful stop called after the server stopped
+// serving: a listener or server found closed already is no error.
 func ignoreClosed(stop func(context.Context) error) func(context.Context) error {
 	return func(ctx context.Context) error {
 		err := stop(ctx)
