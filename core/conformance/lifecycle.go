@@ -215,17 +215,23 @@ func runPanic(t *testing.T, serve ServeFunc) {
 // Connection: close, so keep-alive clients reconnect elsewhere.
 func runConnectionClose(t *testing.T, serve ServeFunc) {
 	// The propagation delay is the window in which the test must send its
-	// request; a second is generous for one loopback round trip.
-	h := newRegistry(t, core.Options{PropagationDelay: time.Second})
+	// request. Any fixed window can be missed on a loaded machine, so the
+	// delay is longer than the test ever waits and the test ends it itself:
+	// it starts the sequence with Shutdown and a context it cancels once
+	// the request is answered (the runner follows that sequence).
+	h := newRegistry(t, core.Options{PropagationDelay: time.Hour})
 	s := startServer(t, serve, h, Config{})
 	c := newClient(t, true)
 
 	if r := mustDo(t, c, http.MethodGet, s.url("/app/before"), ""); r.close {
 		t.Error("Connection: close before shutdown; want keep-alive until draining")
 	}
-	s.shutdown()
+	ctx, endDelay := context.WithCancel(context.Background())
+	defer endDelay()
+	shut := make(chan error, 1)
+	go func() { shut <- h.Shutdown(ctx, nil) }()
 	if !eventually(waitTimeout, h.Draining) {
-		t.Fatal("registry not draining after the context was cancelled")
+		t.Fatal("registry not draining after Shutdown was called")
 	}
 	r := mustDo(t, c, http.MethodGet, s.url("/app/during"), "")
 	if r.code != http.StatusOK {
@@ -234,8 +240,17 @@ func runConnectionClose(t *testing.T, serve ServeFunc) {
 	if !r.close {
 		t.Errorf("GET /app/during while draining: no Connection: close (header %q)", r.header.Get("Connection"))
 	}
+	endDelay()
 	if err := s.wait(t); err != nil {
 		t.Errorf("Run = %v, want nil", err)
+	}
+	select {
+	case err := <-shut:
+		if err != nil { // the request had left the in-flight count before it was answered
+			t.Errorf("Shutdown = %v, want nil: nothing was in flight when its context ended", err)
+		}
+	case <-time.After(waitTimeout):
+		t.Errorf("Shutdown has not returned within %v of its context ending", waitTimeout)
 	}
 }
 
@@ -244,9 +259,13 @@ func runConnectionClose(t *testing.T, serve ServeFunc) {
 // closes while liveness passes; afterwards connections are refused.
 func runZeroDrop(t *testing.T, serve ServeFunc) {
 	const (
-		n     = 200
-		slow  = 300 * time.Millisecond
-		delay = 200 * time.Millisecond // shorter than slow: requests outlive the listener
+		n    = 200
+		slow = 1500 * time.Millisecond
+		// delay is the window in which the test sees readiness fail and
+		// liveness pass: long enough for a few probes on a loaded machine
+		// (200 ms was not), shorter than slow, so requests outlive the
+		// listener.
+		delay = time.Second
 		// window bounds the connections opened but not yet in the handler.
 		// Two hundred connects at once overflow a listen backlog of 128
 		// (net.core.somaxconn on many kernels and containers) when a loaded
