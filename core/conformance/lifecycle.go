@@ -28,7 +28,7 @@ var lifecycleCases = []testCase{
 
 // waitTimeout bounds every wait for something the test itself caused; it
 // only expires when the adapter is broken.
-const waitTimeout = 10 * time.Second
+const waitTimeout = 30 * time.Second
 
 // gate is a business handler that blocks until released, so a test can
 // look at the in-flight count while a request is inside the handler.
@@ -212,7 +212,8 @@ func runPanic(t *testing.T, serve ServeFunc) {
 }
 
 // runConnectionClose: while draining, business responses carry
-// Connection: close, so keep-alive clients reconnect elsewhere.
+// Connection: close, so keep-alive clients reconnect elsewhere; readiness
+// fails with "shutting down" while liveness passes.
 func runConnectionClose(t *testing.T, serve ServeFunc) {
 	// The propagation delay is the window in which the test must send its
 	// request. Any fixed window can be missed on a loaded machine, so the
@@ -240,6 +241,12 @@ func runConnectionClose(t *testing.T, serve ServeFunc) {
 	if !r.close {
 		t.Errorf("GET /app/during while draining: no Connection: close (header %q)", r.header.Get("Connection"))
 	}
+	if r := mustDo(t, c, http.MethodGet, s.probeURL("/readyz"), ""); r.code != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"message":"shutting down"`) {
+		t.Errorf("GET /readyz while draining = %d %s, want 503 shutting down", r.code, r.body)
+	}
+	if r := mustDo(t, c, http.MethodGet, s.probeURL("/livez"), ""); r.code != http.StatusOK {
+		t.Errorf("GET /livez while draining = %d %s, want 200", r.code, r.body)
+	}
 	endDelay()
 	if err := s.wait(t); err != nil {
 		t.Errorf("Run = %v, want nil", err)
@@ -255,16 +262,14 @@ func runConnectionClose(t *testing.T, serve ServeFunc) {
 }
 
 // runZeroDrop: requests in flight when shutdown begins all complete;
-// readiness fails from the first moment of shutdown until the listener
-// closes while liveness passes; afterwards connections are refused.
+// probes answered before the listener closes say readiness "shutting down"
+// and liveness ok; afterwards connections are refused.
 func runZeroDrop(t *testing.T, serve ServeFunc) {
 	const (
 		n    = 200
 		slow = 1500 * time.Millisecond
-		// delay is the window in which the test sees readiness fail and
-		// liveness pass: long enough for a few probes on a loaded machine
-		// (200 ms was not), shorter than slow, so requests outlive the
-		// listener.
+		// delay is shorter than slow, so requests outlive the listener,
+		// and long enough for a few probes in between on most machines.
 		delay = time.Second
 		// window bounds the connections opened but not yet in the handler.
 		// Two hundred connects at once overflow a listen backlog of 128
@@ -345,7 +350,6 @@ func runZeroDrop(t *testing.T, serve ServeFunc) {
 		t.Fatal("registry not draining after the context was cancelled")
 	}
 	// Poll with a new connection per request until the listener closes.
-	var ready, live int
 	for {
 		r, err := do(c, http.MethodGet, s.probeURL("/readyz"), "")
 		if err != nil {
@@ -357,7 +361,6 @@ func runZeroDrop(t *testing.T, serve ServeFunc) {
 		if r.code != http.StatusServiceUnavailable || !strings.Contains(string(r.body), `"message":"shutting down"`) {
 			t.Errorf("GET /readyz while draining = %d %s, want 503 shutting down", r.code, r.body)
 		}
-		ready++
 		r, err = do(c, http.MethodGet, s.probeURL("/livez"), "")
 		if err != nil {
 			if !s.ln.isClosed() {
@@ -368,12 +371,11 @@ func runZeroDrop(t *testing.T, serve ServeFunc) {
 		if r.code != http.StatusOK {
 			t.Errorf("GET /livez while draining = %d %s, want 200", r.code, r.body)
 		}
-		live++
 		time.Sleep(5 * time.Millisecond)
 	}
-	if ready == 0 || live == 0 {
-		t.Errorf("answered during the propagation delay: %d readiness and %d liveness probes, want some of each", ready, live)
-	}
+	// How many probes fit in the delay depends on the machine's load, so
+	// none may have been answered here; runConnectionClose holds the delay
+	// open and requires them.
 	// The listener is closed: new requests are refused, not hung. The
 	// socket itself closes only once the accept loop has let go of it, a
 	// moment after Close returned (later on a loaded machine): a connection
