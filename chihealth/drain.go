@@ -27,6 +27,9 @@ import (
 // hijacked connection only while the handler that hijacked it still serves
 // it. A connection handed to a goroutine, or any goroutine a handler
 // starts, is neither counted nor waited for.
+//
+// A handler behind Drain that shuts the service down calls h.StartShutdown,
+// not h.Shutdown, which would wait for its own request.
 func Drain(h *core.Registry) func(next http.Handler) http.Handler {
 	return h.Drain
 }

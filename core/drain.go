@@ -74,6 +74,10 @@ func (f *InFlight) Wait(ctx context.Context) error {
 // counted, and not waited for: a hijacked connection handed to a goroutine
 // once the handler has returned, and any other goroutine a handler starts;
 // give those an [Registry.OnShutdown] hook.
+//
+// A handler behind Drain that shuts the service down (preStop, admin)
+// calls [Registry.StartShutdown]: [Registry.Shutdown] would wait for its
+// own request.
 func (r *Registry) Drain(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if r.IsProbePath(req.URL.Path) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -89,6 +90,46 @@ func ExampleDegraded() {
 	rep, _ := h.Evaluate(context.Background(), core.Readiness)
 	fmt.Println(rep.Status, h.StatusCode(rep.Status), rep.Checks[0].Message)
 	// Output: degraded 200 pool 19/20 connections in use
+}
+
+// A preStop or admin handler behind Drain starts the shutdown and answers at
+// once; Serve follows the sequence and returns. (Shutdown would wait for the
+// handler's own request until the drain timeout.)
+func ExampleRegistry_StartShutdown() {
+	h, _ := core.New(core.Options{PropagationDelay: 10 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	mux := http.NewServeMux()
+	mux.Handle("/", h.Handler())
+	mux.HandleFunc("GET /prestop", func(w http.ResponseWriter, r *http.Request) {
+		if err := h.StartShutdown(); err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		fmt.Fprintln(w, "shutting down")
+	})
+	srv := &http.Server{Handler: h.Drain(mux)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	answered := make(chan string, 1)
+	go func() { // the kubelet's preStop hook
+		client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := client.Get("http://" + ln.Addr().String() + "/prestop")
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		answered <- fmt.Sprintf("%d %s", resp.StatusCode, body)
+	}()
+	err = h.Serve(context.Background(), srv, ln)
+	fmt.Print(<-answered)
+	fmt.Println("Serve:", err, "state:", h.State())
+	// Output:
+	// 200 shutting down
+	// Serve: <nil> state: stopped
 }
 
 func ExampleRegistry_Shutdown() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -121,21 +122,51 @@ func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) e
 // still in flight at the drain timeout; see [DrainTimeoutError].
 var ErrDrainTimeout = errors.New("drain timeout")
 
-// DrainTimeoutError reports requests abandoned at the drain timeout.
+// DrainTimeoutError reports a drain that did not finish: requests still in
+// flight, or a graceful stop of the server that did not complete, when the
+// drain timeout passed or the shutdown was cut short (by a second signal,
+// say).
 type DrainTimeoutError struct {
-	// Abandoned is the number of requests still in flight at the deadline.
+	// Abandoned is the number of requests the in-flight counter still saw
+	// when the drain was given up.
 	Abandoned int64
-	// Timeout is the drain timeout that passed.
+	// Timeout is the drain timeout (Options.DrainTimeout).
 	Timeout time.Duration
+	// Elapsed is how long the drain ran before it was given up: about
+	// Timeout, or less when it was cut short.
+	Elapsed time.Duration
+	// StopTimedOut reports that the server's graceful stop (the stop
+	// function given to Run or Shutdown) ran out of time: connections were
+	// still open, such as a stream the drain middleware does not count,
+	// even if Abandoned is zero.
+	StopTimedOut bool
+	// Cause is why the drain was cut short before Timeout (for Run, an
+	// error wrapping ErrForced), or nil when the timeout passed.
+	Cause error
 }
 
-// Error says how many requests were abandoned.
+// Error says what was abandoned, after how long and why.
 func (e *DrainTimeoutError) Error() string {
-	return fmt.Sprintf("drain timeout after %v: %d requests still in flight", e.Timeout, e.Abandoned)
+	var b strings.Builder
+	if e.Cause != nil {
+		fmt.Fprintf(&b, "drain cut short after %v (%v)", e.Elapsed.Round(time.Millisecond), e.Cause)
+	} else {
+		fmt.Fprintf(&b, "drain timeout after %v", e.Timeout)
+	}
+	if e.StopTimedOut {
+		fmt.Fprintf(&b, ": the server's graceful stop did not finish, %d requests still in flight by the counter", e.Abandoned)
+	} else {
+		fmt.Fprintf(&b, ": %d requests still in flight", e.Abandoned)
+	}
+	return b.String()
 }
 
 // Is makes errors.Is(err, ErrDrainTimeout) true.
 func (e *DrainTimeoutError) Is(target error) bool { return target == ErrDrainTimeout }
+
+// Unwrap returns Cause, so that errors.Is(err, ErrForced) holds for a drain
+// that a second signal cut short.
+func (e *DrainTimeoutError) Unwrap() error { return e.Cause }
 
 // ErrShutdownInProgress is returned by a Shutdown that finds the sequence
 // already started (by another Shutdown or Run), whether or not it has ended.
@@ -149,58 +180,141 @@ var ErrShutdownInProgress = errors.New("core: shutdown already started")
 //  3. call stop (for example http.Server.Shutdown), which must close the
 //     listeners and may wait for connections, with a context that ends at
 //     Options.DrainTimeout, and wait for the in-flight count to reach zero
-//     within the same deadline;
+//     within the same deadline; every Run on the registry stops its own
+//     server at this point too;
 //  4. run the shutdown hooks in reverse order within Options.HookTimeout;
 //  5. enter StateStopped.
 //
-// Each step is logged once. ctx bounds the whole sequence: when it ends (a
-// second signal, say), the remaining waits are cut short and hooks get an
-// ended context. stop may be nil. The error joins a *DrainTimeoutError,
-// stop's error and each hook's error (wrapped with its name); nil means a
-// clean shutdown. A Shutdown that finds the sequence already started does
-// nothing and returns ErrShutdownInProgress.
+// Each step is logged once, with what actually happened: a step cut short
+// says after how long and why. ctx bounds the whole sequence: when it ends
+// (a second signal, say), the remaining waits are cut short and hooks get an
+// ended context. stop may be nil. The error joins a *DrainTimeoutError
+// (requests still in flight, or a stop that ran out of time), stop's other
+// errors and each hook's error (wrapped with its name); nil means a clean
+// shutdown. A Shutdown that finds the sequence already started does nothing
+// and returns ErrShutdownInProgress.
+//
+// Shutdown returns when the sequence has ended. Called from a request that
+// the drain middleware counts (an admin or preStop handler), it would wait
+// for that very request until the drain timeout and report it abandoned:
+// call [Registry.StartShutdown] there instead.
 func (r *Registry) Shutdown(ctx context.Context, stop func(context.Context) error) error {
+	if !r.beginShutdown() {
+		return ErrShutdownInProgress
+	}
+	return r.shutdown(ctx, stop)
+}
+
+// StartShutdown starts the shutdown sequence of [Registry.Shutdown] in the
+// background, with no stop function of its own, and returns at once: nil,
+// or ErrShutdownInProgress if the sequence had already started. It is the
+// call for a preStop or admin handler: the handler's own request is not
+// waited for, since it has answered by the time the listeners close. Every
+// Run and Serve on the registry stops its server with the sequence and
+// returns; the sequence logs each step and what it abandoned.
+//
+// The kubelet sends SIGTERM as soon as a preStop hook has answered; Run
+// takes it as the first signal and keeps following the sequence already
+// under way, so the pod still gets the whole propagation delay and drain.
+func (r *Registry) StartShutdown() error {
+	if !r.beginShutdown() {
+		return ErrShutdownInProgress
+	}
+	// The goroutine ends with the sequence, which every step bounds
+	// (propagation delay, drain timeout, hook timeout); its errors are
+	// logged step by step.
+	go func() { _ = r.shutdown(context.Background(), nil) }()
+	return nil
+}
+
+// beginShutdown enters StateDraining, reporting false if the sequence had
+// already begun.
+func (r *Registry) beginShutdown() bool {
 	for {
 		prev := r.State()
 		if prev >= StateDraining {
-			return ErrShutdownInProgress
+			return false
 		}
 		// A probe may move Starting to Ready meanwhile: retry, never give up.
 		if r.transition(prev, StateDraining, "shutdown requested") {
-			break
+			return true
 		}
 	}
-	log := r.opts.Logger
-	var errs []error
+}
 
+// shutdown is the sequence after StateDraining was entered.
+func (r *Registry) shutdown(ctx context.Context, stop func(context.Context) error) error {
+	log := r.opts.Logger
+	start := time.Now()
 	delay := time.NewTimer(r.opts.PropagationDelay)
 	select {
 	case <-delay.C:
+		log.Info("probekit: propagation delay over, closing listeners", "delay", r.opts.PropagationDelay, "in_flight", r.inFlight.Count())
 	case <-ctx.Done():
 		delay.Stop()
+		log.Warn("probekit: propagation delay cut short, closing listeners", "after", since(start), "delay", r.opts.PropagationDelay,
+			"cause", context.Cause(ctx), "in_flight", r.inFlight.Count())
 	}
-	log.Info("probekit: propagation delay over, closing listeners", "delay", r.opts.PropagationDelay, "in_flight", r.inFlight.Count())
 	close(r.closing) // other servers of this registry (see Run) stop now too
 
-	drainCtx, cancel := context.WithTimeout(ctx, r.opts.DrainTimeout)
-	if stop != nil {
-		if err := stop(drainCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-			errs = append(errs, fmt.Errorf("core: stop serving: %w", err))
-		}
+	var errs []error
+	if err := r.drain(ctx, stop, true); err != nil {
+		errs = append(errs, err)
 	}
-	if err := r.inFlight.Wait(drainCtx); err != nil {
-		dte := &DrainTimeoutError{Abandoned: r.inFlight.Count(), Timeout: r.opts.DrainTimeout}
-		log.Warn("probekit: drain timeout, abandoning requests", "abandoned", dte.Abandoned, "drain_timeout", dte.Timeout)
-		errs = append(errs, dte)
-	} else {
-		log.Info("probekit: drained, no request in flight")
-	}
-	cancel()
-
 	errs = append(errs, r.runHooks(ctx)...)
 	r.transition(StateDraining, StateStopped, "shutdown complete")
 	return errors.Join(errs...)
 }
+
+// drain is step 3 of the sequence, shared by Shutdown and by each Run that
+// stops its own server: stop the server with a context that ends at the
+// drain timeout (or with ctx), and, for the sequence itself (waitInFlight),
+// wait for the in-flight count to reach zero within the same deadline. A
+// stop that runs out of time is an abandoned drain like requests left in
+// flight: it is logged and reported as a *DrainTimeoutError, never as a
+// clean drain. A nil stop is no stop.
+func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, waitInFlight bool) error {
+	start := time.Now()
+	drainCtx, cancel := context.WithTimeout(ctx, r.opts.DrainTimeout)
+	defer cancel()
+	var errs []error
+	stopTimedOut := false
+	if stop != nil {
+		if err := stop(drainCtx); err != nil {
+			if drainCtx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+				stopTimedOut = true
+			} else {
+				errs = append(errs, fmt.Errorf("core: stop serving: %w", err))
+			}
+		}
+	}
+	if !stopTimedOut {
+		if !waitInFlight {
+			return errors.Join(errs...)
+		}
+		if r.inFlight.Wait(drainCtx) == nil {
+			r.opts.Logger.Info("probekit: drained, no request in flight")
+			return errors.Join(errs...)
+		}
+	}
+	dte := &DrainTimeoutError{Abandoned: r.inFlight.Count(), Timeout: r.opts.DrainTimeout, Elapsed: time.Since(start), StopTimedOut: stopTimedOut}
+	if ctx.Err() != nil {
+		dte.Cause = context.Cause(ctx)
+	}
+	args := []any{"after", dte.Elapsed.Round(time.Millisecond), "drain_timeout", dte.Timeout, "abandoned", dte.Abandoned}
+	if dte.Cause != nil {
+		args = append(args, "cause", dte.Cause)
+	}
+	if stopTimedOut {
+		r.opts.Logger.Warn("probekit: drain incomplete: the server's graceful stop timed out", args...)
+	} else {
+		r.opts.Logger.Warn("probekit: drain incomplete, abandoning requests", args...)
+	}
+	return errors.Join(append(errs, dte)...)
+}
+
+// since is the time since start, rounded for logs and errors.
+func since(start time.Time) time.Duration { return time.Since(start).Round(time.Millisecond) }
 
 // runHooks runs the shutdown hooks once, however often it is called.
 func (r *Registry) runHooks(ctx context.Context) []error {

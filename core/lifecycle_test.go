@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -104,6 +103,43 @@ func TestShutdownContextCutsWaits(t *testing.T) {
 	}
 	if err := <-hookCtxErr; err == nil {
 		t.Fatal("hooks got a live context after the shutdown context ended")
+	}
+}
+
+// A drain cut short says so, after how long and why, not "drain timeout
+// after" the configured hour.
+func TestShutdownCutShortSaysWhy(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Hour, DrainTimeout: time.Hour})
+	why := errors.New("second signal")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(why)
+	r.InFlight().Enter()
+	defer r.InFlight().Leave()
+	err := r.Shutdown(ctx, nil)
+	var dte *DrainTimeoutError
+	if !errors.As(err, &dte) || !errors.Is(err, ErrDrainTimeout) || !errors.Is(err, why) {
+		t.Fatalf("Shutdown = %v, want a DrainTimeoutError caused by %v", err, why)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "drain cut short after") || !strings.Contains(msg, "(second signal)") || strings.Contains(msg, "1h0m0s") {
+		t.Fatalf("Shutdown = %q, want what happened, not the configured timeout", msg)
+	}
+}
+
+// A graceful stop that runs out of time is an abandoned drain even when the
+// in-flight counter is at zero (a stream the drain middleware does not
+// count, say).
+func TestShutdownStopTimeoutReported(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond, DrainTimeout: 20 * time.Millisecond})
+	stop := func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() }
+	err := r.Shutdown(context.Background(), stop)
+	var dte *DrainTimeoutError
+	if !errors.As(err, &dte) || !dte.StopTimedOut || dte.Abandoned != 0 || dte.Cause != nil {
+		t.Fatalf("Shutdown = %v, want a DrainTimeoutError for the stop that timed out", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "graceful stop did not finish") {
+		t.Fatalf("Shutdown = %q, want it to say the graceful stop did not finish", msg)
 	}
 }
 
@@ -235,36 +271,5 @@ func TestRunReturnsServeError(t *testing.T) {
 	}
 	if err := r.ListenAndServe(context.Background(), &http.Server{Addr: "256.0.0.1:bad"}); err == nil {
 		t.Fatal("ListenAndServe on a bad address succeeded")
-	}
-}
-
-// TestRunSignals sends SIGTERM to the test process itself; Run has caught it
-// by then, so the process lives. Not parallel: signals are process-wide.
-func TestRunSignals(t *testing.T) {
-	r := newTestRegistry(t, Options{PropagationDelay: time.Hour})
-	stopped := make(chan struct{})
-	runErr := make(chan error, 1)
-	var serving sync.WaitGroup
-	serving.Add(1)
-	go func() {
-		runErr <- r.Run(context.Background(), func() error { serving.Done(); <-stopped; return http.ErrServerClosed },
-			func(context.Context) error { close(stopped); return nil })
-	}()
-	serving.Wait()
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, func() bool { return r.Draining() })
-	// The propagation delay is an hour: only a second signal ends it.
-	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-runErr:
-		if !errors.Is(err, ErrForced) {
-			t.Fatalf("Run = %v, want ErrForced", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("a second signal did not force the shutdown")
 	}
 }

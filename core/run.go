@@ -9,81 +9,126 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // ErrForced is wrapped by Run's error when a second signal cut the shutdown
-// sequence short.
+// sequence short; the error says which signal came how long after the first.
 var ErrForced = errors.New("shutdown forced by a second signal")
+
+// DuplicateSignalWindow is how long after the first SIGTERM/SIGINT further
+// ones are taken for duplicate deliveries of that same signal, not for an
+// operator's second signal. One SIGTERM often arrives twice within
+// milliseconds: a process-group kill while a wrapper (make, a shell, an init
+// shim, a supervisor) forwards the signal too. Run logs and ignores such a
+// duplicate; a signal that comes later forces the shutdown.
+const DuplicateSignalWindow = 500 * time.Millisecond
 
 // Run is the graceful runner every adapter builds on. It calls serve, which
 // must block until the server stops, and waits for one of: serve returning,
-// ctx ending, or SIGTERM/SIGINT. Then it runs [Registry.Shutdown] with stop
-// (the framework's graceful stop, required), waits for serve to return and
+// ctx ending, SIGTERM/SIGINT, or a shutdown sequence started elsewhere
+// closing the listeners. Then it runs [Registry.Shutdown] with stop (the
+// framework's graceful stop, required), waits for serve to return and
 // returns the first real error: nil after a clean shutdown, else the joined
-// shutdown errors. http.ErrServerClosed is not an error.
+// shutdown errors. http.ErrServerClosed is not an error. A graceful stop that
+// runs out of time is reported as a *DrainTimeoutError like requests left in
+// flight.
 //
 // If serve returns before any shutdown began (a permanent accept error, say),
-// Run still drains the requests in flight (up to Options.DrainTimeout) and
-// runs the shutdown hooks, then returns serve's error. If the sequence was
-// started elsewhere (a preStop handler calling Shutdown, or another Run on
-// the same registry, say for an admin port), Run stops its own server when
-// that sequence closes its listeners, waits for the sequence to end, and
-// returns nil: the errors of the sequence go to whoever started it.
+// Run still stops the server and drains the requests in flight (up to
+// Options.DrainTimeout) and runs the shutdown hooks, then returns serve's
+// error. If the sequence was started elsewhere ([Registry.StartShutdown] or
+// [Registry.Shutdown] from a preStop or admin handler, or another Run on the
+// same registry, say for an admin port), Run stops its own server when that
+// sequence closes its listeners, waits for the sequence to end, and returns
+// nil or what stopping its own server abandoned: the other errors of the
+// sequence go to whoever started it, and to the log.
 //
-// A second SIGTERM/SIGINT during the sequence cancels it: the remaining waits
-// end at once, hooks see an ended context, and the error wraps ErrForced, so
-// that main can return (and the process exit) without waiting.
+// A second SIGTERM/SIGINT, more than DuplicateSignalWindow after the first,
+// cancels the sequence: the remaining waits end at once, hooks see an ended
+// context, and the error wraps ErrForced, so that main can return (and the
+// process exit) without waiting. A signal within the window, or the first
+// signal after a shutdown that ctx or a handler started, is not a second
+// signal: the sequence goes on.
 func (r *Registry) Run(ctx context.Context, serve func() error, stop func(context.Context) error) error {
 	if serve == nil || stop == nil {
 		return errors.New("core: Run: serve and stop must not be nil")
 	}
-	sigCtx, stopSignals := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
-	defer stopSignals()
+	// One channel for the whole of Run, registered before serving, so that
+	// there is no moment when SIGTERM would kill the process outright.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	defer signal.Stop(sigs)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- serve() }()
 
+	var (
+		first           time.Time // when the first signal arrived; zero if none yet
+		servedErr       error
+		stoppedByItself bool // serve returned before any shutdown began
+	)
 	select {
-	case err := <-serveErr:
-		return r.served(ctx, err)
-	case <-sigCtx.Done():
+	case servedErr = <-serveErr:
+		stoppedByItself = true
+	case <-ctx.Done():
+	case <-r.closing: // a sequence started elsewhere is closing listeners
+	case sig := <-sigs:
+		first = time.Now()
+		r.opts.Logger.Info("probekit: signal received, shutting down", "signal", sig)
 	}
 
-	// Listen for a second signal before releasing the first handler, so
-	// that there is no moment when SIGTERM would kill the process outright.
-	second := make(chan os.Signal, 1)
-	signal.Notify(second, syscall.SIGTERM, os.Interrupt)
-	defer signal.Stop(second)
-	stopSignals()
-
-	shutCtx, force := context.WithCancel(context.WithoutCancel(ctx))
-	defer force()
+	shutCtx, force := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer force(nil)
 	forced := make(chan struct{})
 	done := make(chan struct{})
 	defer close(done)
-	go func() { // exits on the second signal or when Run returns
-		select {
-		case <-second:
-			close(forced)
-			force()
-		case <-done:
+	go func() { // owns sigs from here on; exits on a second signal or when Run returns
+		for {
+			select {
+			case sig := <-sigs:
+				now := time.Now()
+				if first.IsZero() {
+					first = now
+					r.opts.Logger.Info("probekit: signal received, shutdown already under way", "signal", sig)
+					continue
+				}
+				after := now.Sub(first)
+				if after < DuplicateSignalWindow {
+					r.opts.Logger.Info("probekit: signal ignored as a duplicate delivery of the first", "signal", sig,
+						"after", after.Round(time.Millisecond), "window", DuplicateSignalWindow)
+					continue
+				}
+				err := fmt.Errorf("%w (%v %v after the first)", ErrForced, sig, after.Round(time.Millisecond))
+				r.opts.Logger.Warn("probekit: second signal, cutting the shutdown short", "signal", sig, "after", after.Round(time.Millisecond))
+				close(forced)
+				force(err)
+				return
+			case <-done:
+				return
+			}
 		}
 	}()
 
-	err := r.Shutdown(shutCtx, stop)
-	if errors.Is(err, ErrShutdownInProgress) {
-		err = r.follow(shutCtx, stop)
-	}
-	select {
-	case e := <-serveErr:
-		if e != nil && !errors.Is(e, http.ErrServerClosed) {
-			err = errors.Join(err, fmt.Errorf("core: serve: %w", e))
+	var err error
+	if stoppedByItself {
+		err = r.served(shutCtx, servedErr, stop)
+	} else {
+		err = r.Shutdown(shutCtx, stop)
+		if errors.Is(err, ErrShutdownInProgress) {
+			err = r.follow(shutCtx, stop)
 		}
-	case <-shutCtx.Done(): // forced: do not wait for a server that will not stop
+		select {
+		case e := <-serveErr:
+			if e != nil && !errors.Is(e, http.ErrServerClosed) {
+				err = errors.Join(err, fmt.Errorf("core: serve: %w", e))
+			}
+		case <-shutCtx.Done(): // forced: do not wait for a server that will not stop
+		}
 	}
 	select {
 	case <-forced:
-		err = errors.Join(ErrForced, err)
+		err = errors.Join(context.Cause(shutCtx), err)
 	default:
 	}
 	return err
@@ -91,18 +136,14 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 
 // follow stops this server along with a shutdown sequence someone else
 // started: when that sequence closes its listeners, with the same drain
-// budget, and then waits for the sequence to end.
+// budget, and then waits for the sequence to end. It returns what stopping
+// this server abandoned.
 func (r *Registry) follow(ctx context.Context, stop func(context.Context) error) error {
 	select {
 	case <-r.closing:
 	case <-ctx.Done():
 	}
-	drainCtx, cancel := context.WithTimeout(ctx, r.opts.DrainTimeout)
-	defer cancel()
-	var err error
-	if e := stop(drainCtx); e != nil && !errors.Is(e, context.DeadlineExceeded) && !errors.Is(e, context.Canceled) {
-		err = fmt.Errorf("core: stop serving: %w", e)
-	}
+	err := r.drain(ctx, stop, false)
 	select {
 	case <-r.stopped:
 	case <-ctx.Done():
@@ -110,12 +151,12 @@ func (r *Registry) follow(ctx context.Context, stop func(context.Context) error)
 	return err
 }
 
-// served handles serve returning before any signal. If a shutdown sequence
-// is running (it stopped the server), it waits for it to end. Otherwise the
-// server stopped by itself: requests may still be in flight on open
-// connections, so it drains them, then runs the hooks, before the process
-// goes down.
-func (r *Registry) served(ctx context.Context, serveErr error) error {
+// served handles serve returning before any shutdown began. If a shutdown
+// sequence is running (it stopped the server), it follows it. Otherwise the
+// server stopped by itself: connections may still be open and requests in
+// flight, so it stops the server and drains them, then runs the hooks,
+// before the process goes down.
+func (r *Registry) served(ctx context.Context, serveErr error, stop func(context.Context) error) error {
 	var err error
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		err = fmt.Errorf("core: serve: %w", serveErr)
@@ -123,24 +164,34 @@ func (r *Registry) served(ctx context.Context, serveErr error) error {
 	for {
 		prev := r.State()
 		if prev >= StateDraining {
-			<-r.stopped
-			return err
+			return errors.Join(err, r.follow(ctx, ignoreClosed(stop)))
 		}
 		if r.transition(prev, StateDraining, "server stopped") {
 			break
 		}
 	}
-	ctx = context.WithoutCancel(ctx)
-	drainCtx, cancel := context.WithTimeout(ctx, r.opts.DrainTimeout)
-	errs := []error{err}
-	if r.inFlight.Wait(drainCtx) != nil {
-		errs = append(errs, &DrainTimeoutError{Abandoned: r.inFlight.Count(), Timeout: r.opts.DrainTimeout})
-	}
-	cancel()
 	close(r.closing)
+	errs := []error{err}
+	// The graceful stop still closes the connections the server left open
+	// and waits for them; that its listener is gone already is no error.
+	if e := r.drain(ctx, ignoreClosed(stop), true); e != nil {
+		errs = append(errs, e)
+	}
 	errs = append(errs, r.runHooks(ctx)...)
 	r.enterStopped("server stopped")
 	return errors.Join(errs...)
+}
+
+// ignoreClosed wraps a graceful stop called after the server stopped
+// serving: a listener or server found closed already is no error.
+func ignoreClosed(stop func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		err := stop(ctx)
+		if errors.Is(err, net.ErrClosed) || errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
 }
 
 // ListenAndServe runs srv on srv.Addr through [Registry.Run], with

@@ -21,7 +21,8 @@ import (
 // before Recover writes the answer. An error a handler returns is written by
 // e.HTTPErrorHandler only after the whole chain has returned, outside any
 // middleware; the server's graceful stop (e.Shutdown) still waits for that
-// response.
+// response. A handler behind Drain that shuts the service down calls
+// h.StartShutdown, not h.Shutdown, which would wait for its own request.
 //
 // A request is counted while the chain runs, and only then: a response
 // streamed with c.Response().Flush holds the drain open until the handler

@@ -17,11 +17,13 @@ import (
 const ReadHeaderTimeout = 10 * time.Second
 
 // Run listens on addr (e.ListenerNetwork, default "tcp") and serves e until
-// SIGTERM, SIGINT or the end of ctx, then runs h's shutdown sequence with
-// e.Shutdown as the graceful stop: readiness fails at once, the propagation
-// delay passes while e still serves, the listener closes, in-flight requests
-// drain, shutdown hooks run. See [core.Registry.Run] for the error: nil after
-// a clean shutdown. A nil e or h is an error, returned before listening.
+// SIGTERM, SIGINT, the end of ctx or a shutdown started elsewhere
+// (h.StartShutdown from a preStop handler, say), then runs or follows h's
+// shutdown sequence with e.Shutdown as the graceful stop: readiness fails at
+// once, the propagation delay passes while e still serves, the listener
+// closes, in-flight requests drain, shutdown hooks run. See
+// [core.Registry.Run] for the error: nil after a clean shutdown. A nil e or
+// h is an error, returned before listening.
 //
 // Run hides echo's start-up banner and port line (e.HideBanner, e.HidePort):
 // the registry logs the lifecycle with log/slog instead. It sets

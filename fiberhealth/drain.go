@@ -46,6 +46,9 @@ import (
 //
 // It costs two atomic operations and no allocation per request; a streamed
 // response costs one small allocation more.
+//
+// A handler behind Drain that shuts the service down calls
+// h.StartShutdown, not h.Shutdown, which would wait for its own request.
 func Drain(h *core.Registry) fiber.Handler {
 	in := h.InFlight()
 	var key any = streamKey{in}

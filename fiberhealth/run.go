@@ -12,11 +12,13 @@ import (
 )
 
 // Run listens on addr (on the app's Config.Network, "tcp4" by default) and
-// serves app until SIGTERM, SIGINT or the end of ctx, then runs h's shutdown
-// sequence with app.ShutdownWithContext as the graceful stop: readiness
-// fails at once, the propagation delay passes while app still serves, the
-// listener closes, in-flight requests drain, shutdown hooks run. See
-// [core.Registry.Run] for the error: nil after a clean shutdown.
+// serves app until SIGTERM, SIGINT, the end of ctx or a shutdown started
+// elsewhere (h.StartShutdown from a preStop handler, say), then runs or
+// follows h's shutdown sequence with app.ShutdownWithContext as the graceful
+// stop: readiness fails at once, the propagation delay passes while app
+// still serves, the listener closes, in-flight requests drain, shutdown
+// hooks run. See [core.Registry.Run] for the error: nil after a clean
+// shutdown.
 //
 // Fiber prints its start-up banner unless the app was created with
 // fiber.Config{DisableStartupMessage: true}; with probekit the registry logs

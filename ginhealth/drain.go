@@ -26,6 +26,9 @@ import (
 // only while the handler that took it still serves it. A connection handed
 // to a goroutine, or any goroutine a handler starts, is neither counted nor
 // waited for (the server's Shutdown does not track hijacked connections).
+//
+// A handler behind Drain that shuts the service down calls
+// h.StartShutdown, not h.Shutdown, which would wait for its own request.
 func Drain(h *core.Registry) gin.HandlerFunc {
 	inFlight := h.InFlight()
 	return func(c *gin.Context) {

@@ -16,15 +16,16 @@ import (
 // disconnected, so slow clients cannot hold connections open.
 const ReadHeaderTimeout = 10 * time.Second
 
-// Run listens on addr and serves r until ctx ends or the process gets
-// SIGTERM or SIGINT, then runs h's shutdown sequence (see
-// [core.Registry.Shutdown]) with http.Server.Shutdown as the graceful stop:
-// readiness fails at once, the engine keeps serving for
+// Run listens on addr and serves r until ctx ends, the process gets SIGTERM
+// or SIGINT, or a shutdown started elsewhere (h.StartShutdown from a preStop
+// handler, say) closes the listeners, then runs or follows h's shutdown
+// sequence (see [core.Registry.Shutdown]) with http.Server.Shutdown as the
+// graceful stop: readiness fails at once, the engine keeps serving for
 // Options.PropagationDelay, then stops accepting connections and waits for
 // in-flight requests up to Options.DrainTimeout. It returns nil after a
-// clean shutdown, a *core.DrainTimeoutError if requests were abandoned, and
-// the listen or serve error if serving failed. It serves r.Handler(), so
-// r.UseH2C is honoured as in r.Run.
+// clean shutdown, a *core.DrainTimeoutError if requests were abandoned or
+// the graceful stop timed out, and the listen or serve error if serving
+// failed. It serves r.Handler(), so r.UseH2C is honoured as in r.Run.
 func Run(ctx context.Context, r *gin.Engine, addr string, h *core.Registry) error {
 	srv, err := newServer(r, h)
 	if err != nil {

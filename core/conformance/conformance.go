@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"net"
+	"slices"
 	"testing"
 
 	"github.com/probekit/probekit/core"
@@ -59,7 +60,7 @@ func Run(t *testing.T, serve ServeFunc) {
 		}
 	})
 	t.Run("Lifecycle", func(t *testing.T) {
-		for _, c := range lifecycleCases {
+		for _, c := range slices.Concat(lifecycleCases, shutdownCases) {
 			t.Run(c.name, func(t *testing.T) {
 				t.Parallel()
 				c.run(t, serve)

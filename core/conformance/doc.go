@@ -1,8 +1,9 @@
 // Package conformance is the behavioural test suite every probekit adapter
 // must pass: the probe contract of core (paths, status codes, bodies, query
 // parameters, methods, headers), the lifecycle guarantees (zero-drop
-// shutdown, drain timeout, in-flight tracking through panics) and the
-// counting of streamed responses until their last chunk.
+// shutdown, drain timeout, in-flight tracking through panics, a shutdown
+// started outside the runner or from a request, a graceful stop that times
+// out) and the counting of streamed responses until their last chunk.
 //
 // An adapter's test supplies a [ServeFunc] that serves a registry through the
 // adapter, and calls [Run]:

@@ -18,7 +18,7 @@ import (
 // runReturnTimeout bounds how long the suite waits for a ServeFunc to return
 // after its shutdown should have ended. It only matters when an adapter is
 // broken (hangs); a working one returns in milliseconds.
-const runReturnTimeout = 10 * time.Second
+const runReturnTimeout = 30 * time.Second
 
 // newRegistry returns a started registry with checks registered, and waits
 // until every background check has a result so that responses do not change
@@ -75,7 +75,7 @@ func newRegistry(t *testing.T, opts core.Options, checks ...core.Check) *core.Re
 	select {
 	case <-seen.done:
 	case <-time.After(runReturnTimeout):
-		t.Fatal("background checks have not run within 10s of Start")
+		t.Fatalf("background checks have not run within %v of Start", runReturnTimeout)
 	}
 	return h
 }
