@@ -2,7 +2,10 @@ module github.com/probekit/probekit/cmd/probekit-probe
 
 go 1.26.0
 
-require google.golang.org/grpc v1.85.0
+require (
+	go.uber.org/goleak v1.3.0
+	google.golang.org/grpc v1.85.0
+)
 
 require (
 	golang.org/x/net v0.60.0 // indirect

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -22,7 +23,6 @@ func describeError(ctx context.Context, err error, timeout time.Duration) string
 		hostname x509.HostnameError
 		invalid  x509.CertificateInvalidError
 		verify   *tls.CertificateVerificationError
-		record   tls.RecordHeaderError
 	)
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout(),
@@ -34,7 +34,8 @@ func describeError(ctx context.Context, err error, timeout time.Duration) string
 		return "connection refused"
 	case errors.As(err, &unknown), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
 		return "TLS: " + escape(err.Error())
-	case errors.As(err, &record):
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		// net/http's own words, an errors.New without a type to match.
 		return "TLS: the server did not answer with TLS (an http:// server?)"
 	}
 	return escape(err.Error())
