@@ -72,7 +72,7 @@ func describeRPCError(ctx context.Context, err error, c *config) string {
 	case codes.NotFound:
 		// grpc-go's health server answers NotFound for a service it
 		// does not know.
-		return fmt.Sprintf("unknown service %q", c.service)
+		return "unknown service"
 	case codes.Unimplemented:
 		return "RPC failure: the server does not implement grpc.health.v1.Health"
 	case codes.DeadlineExceeded:
