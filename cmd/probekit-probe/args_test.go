@@ -208,8 +208,10 @@ func FuzzParseHeader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		name, value, err := parseHeader(s)
 		if err != nil {
-			_, v, _ := strings.Cut(s, ":")
-			if v = strings.Trim(v, " \t"); len(v) > 3 && strings.Contains(err.Error(), v) {
+			n, v, _ := strings.Cut(s, ":")
+			// The error names the header, so a value that is part of
+			// the name proves nothing.
+			if v = strings.Trim(v, " \t"); len(v) > 3 && strings.Contains(err.Error(), v) && !strings.Contains(escape(n), v) {
 				t.Fatalf("error %q holds the value %q", err, v)
 			}
 			return
