@@ -47,7 +47,17 @@ func TestHTTP(t *testing.T) {
 	t.Cleanup(other.Close)
 	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1) + "/elsewhere?token=s3cret"
 
+	// samePort is the same host name on another port: the kubelet compares
+	// host names only, so a redirect there is followed.
+	samePort := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(samePort.Close)
+
 	mux := http.NewServeMux()
+	mux.HandleFunc("/to-other-port", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, samePort.URL+"/readyz", http.StatusFound)
+	})
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	mux.HandleFunc("/204", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/unavailable", func(w http.ResponseWriter, r *http.Request) {
@@ -123,6 +133,7 @@ func TestHTTP(t *testing.T) {
 		{"timeout", []string{"--timeout", "100ms", srv.URL + "/hang"}, exitFailure, "timeout: no answer within 100ms", true},
 		{"redirect same host followed", []string{srv.URL + "/to-ok"}, exitOK, "status 200 OK", false},
 		{"redirect same host to 503", []string{srv.URL + "/to-unavailable"}, exitFailure, "status 503", true},
+		{"redirect same host name, other port, followed", []string{srv.URL + "/to-other-port"}, exitFailure, "status 503", true},
 		{"redirect loop", []string{srv.URL + "/loop"}, exitFailure, "stopped after 10 redirects", true},
 		{"redirect other host not followed", []string{srv.URL + "/to-other"}, exitOK, "warning: GET " + srv.URL + "/to-other: status 302 Found: redirect to another host not followed", true},
 		{"headers, Host, User-Agent, Accept", []string{srv.URL + "/headers", "--header", "X-Token: s3cret", "--header", "Host: svc.internal"}, exitOK, "status 200", false},
