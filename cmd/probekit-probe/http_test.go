@@ -104,6 +104,13 @@ func TestHTTP(t *testing.T) {
 		w.Header().Set("Location", "http://evil.example/\x1b[2J")
 		w.WriteHeader(http.StatusFound)
 	})
+	mux.HandleFunc("/cap-then-hang", func(w http.ResponseWriter, r *http.Request) {
+		// The cap's worth of body, then nothing until the client leaves:
+		// only a prober that stops reading at the cap answers.
+		w.Write([]byte(strings.Repeat("x", maxBodyBytes)))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(strings.Repeat("\x1b[2J", 1<<20)))
 	})
@@ -149,6 +156,7 @@ func TestHTTP(t *testing.T) {
 		{"hostile status line and body", []string{srv.URL + "/hostile"}, exitFailure, "status 500 Internal Server Error", true},
 		{"hostile redirect target", []string{srv.URL + "/hostile-redirect"}, exitOK, `(http://evil.example/%1B%5B2J%E2%80%AE?REDACTED)`, true},
 		{"hostile raw Location", []string{srv.URL + "/hostile-raw-location"}, exitFailure, `malformed MIME header line`, true},
+		{"body read up to the cap only", []string{srv.URL + "/cap-then-hang"}, exitOK, "status 200", false},
 		{"big body read up to the cap", []string{srv.URL + "/big"}, exitOK, "status 200", false},
 		{"bad URL", []string{"http://127.0.0.1:8080 /readyz"}, exitUsage, "bad URL", true},
 	}

@@ -77,7 +77,7 @@ func TestBinary(t *testing.T) {
 		wantStderr bool
 	}{
 		{"200", []string{srv.URL + "/readyz"}, exitOK, "probekit-probe: GET " + srv.URL + "/readyz: status 200 OK\n", "", false},
-		{"503", []string{srv.URL + "/livez", "--timeout=2s"}, exitFailure, "", "probekit-probe: GET " + srv.URL + "/livez: status 503 Service Unavailable (want 200-399)\n", true},
+		{"503", []string{srv.URL + "/livez"}, exitFailure, "", "probekit-probe: GET " + srv.URL + "/livez: status 503 Service Unavailable (want 200-399)\n", true},
 		{"usage", []string{"--nope", srv.URL}, exitUsage, "", "probekit-probe: unknown flag --nope\nusage:", true},
 		{"grpc serving", []string{"grpc", addr}, exitOK, "probekit-probe: grpc " + addr + ": status SERVING\n", "", false},
 		{"grpc unknown service", []string{"grpc", addr, "--service", "readiness"}, exitFailure, "", "probekit-probe: grpc " + addr + " service readiness: unknown service\n", true},
@@ -86,7 +86,7 @@ func TestBinary(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := execBinary(t, bin, tt.args...)
+			code, stdout, stderr := execBinary(t, bin, append([]string{slowMachine}, tt.args...)...)
 			if code != tt.code || !strings.HasPrefix(stdout, tt.stdout) || !strings.HasPrefix(stderr, tt.stderr) ||
 				(stdout == "") != (tt.stdout == "") || (stderr == "") != (tt.stderr == "") {
 				t.Errorf("exit %d\nstdout: %q\nstderr: %q\nwant exit %d\nstdout: %q...\nstderr: %q...", code, stdout, stderr, tt.code, tt.stdout, tt.stderr)
