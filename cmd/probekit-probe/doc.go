@@ -32,7 +32,10 @@
 // -connect-timeout and -rpc-timeout are one --timeout here (the kubelet's
 // grpc probe also has one), -tls-no-verify is --insecure-skip-verify,
 // -tls-ca-cert is --ca-cert and -rpc-header is --header, the names the HTTP
-// probe uses, so that each thing has one name.
+// probe uses, so that each thing has one name. Not carried over: client
+// certificates (-tls-client-cert, -tls-client-key), -tls-server-name,
+// -user-agent, -gzip and -spiffe; a probe of a loopback port rarely needs
+// them, and each would be a flag to keep.
 //
 // # Exit status
 //

@@ -86,6 +86,10 @@ Flags:
                           TLS from https://
   -h, --help              this text
 
+grpc-health-probe's -addr is the argument after grpc; -connect-timeout and
+-rpc-timeout are --timeout, -tls-no-verify is --insecure-skip-verify,
+-tls-ca-cert is --ca-cert, -rpc-header is --header.
+
 Exit status (Docker HEALTHCHECK's and the kubelet's meaning):
   0  healthy
   1  unhealthy or unreachable; the reason is on standard error.
