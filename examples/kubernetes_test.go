@@ -3,8 +3,11 @@ package examples_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -361,8 +364,9 @@ func TestManifestWiring(t *testing.T) {
 
 // TestDockerfile holds deploy/Dockerfile to the manifests and to the
 // examples module: distroless static, non-root, the port the Deployment
-// probes, and a COPY of every module examples/go.mod replaces (the image
-// builds with GOWORK=off).
+// probes, a COPY of every module examples/go.mod replaces and of
+// cmd/probekit-probe (the image builds with GOWORK=off), and a HEALTHCHECK
+// that runs the probe binary like the Deployment's readinessProbe.
 func TestDockerfile(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile(dockerfile)
@@ -370,11 +374,14 @@ func TestDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := loadManifests(t)
-	_, cfg := m.app(t)
+	c, cfg := m.app(t)
 
 	var froms, users, exposes []string
+	var healthchecks []dockerHealthcheck
 	copied := map[string]bool{}
-	for line := range strings.Lines(string(data)) {
+	finalCopies := map[string]string{} // destination -> source, COPY --from in the last stage
+	// A backslash at the end of a line continues the instruction.
+	for line := range strings.Lines(strings.ReplaceAll(string(data), "\\\n", " ")) {
 		f := strings.Fields(line)
 		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
 			continue
@@ -382,6 +389,7 @@ func TestDockerfile(t *testing.T) {
 		switch strings.ToUpper(f[0]) {
 		case "FROM":
 			froms = append(froms, f[1])
+			finalCopies = map[string]string{}
 		case "USER":
 			users = append(users, f[1])
 		case "EXPOSE":
@@ -390,6 +398,11 @@ func TestDockerfile(t *testing.T) {
 			for _, src := range f[1 : len(f)-1] {
 				copied[strings.TrimSuffix(src, "/")] = true
 			}
+			if strings.HasPrefix(f[1], "--from=") && len(f) == 4 {
+				finalCopies[f[3]] = f[2]
+			}
+		case "HEALTHCHECK":
+			healthchecks = append(healthchecks, parseHealthcheck(t, line, len(froms)))
 		}
 	}
 	if len(froms) < 2 {
@@ -416,12 +429,107 @@ func TestDockerfile(t *testing.T) {
 	if len(replaced) == 0 {
 		t.Fatal("examples/go.mod replaces no module; the Dockerfile relies on those replaces")
 	}
-	for _, r := range append(replaced, []string{"", "examples"}) {
+	for _, r := range append(replaced, []string{"", "examples"}, []string{"", "cmd/probekit-probe"}) {
 		dir := r[1]
 		for _, f := range []string{dir + "/go.mod", dir + "/go.sum", dir} {
 			if !copied[f] {
 				t.Errorf("Dockerfile does not COPY %s", f)
 			}
 		}
+	}
+
+	if len(healthchecks) != 1 {
+		t.Fatalf("want one HEALTHCHECK, got %d", len(healthchecks))
+	}
+	checkHealthcheck(t, healthchecks[0], len(froms), finalCopies, c, cfg)
+}
+
+// dockerHealthcheck is a HEALTHCHECK instruction: its options, its exec-form
+// command, and the build stage (1-based) it is in.
+type dockerHealthcheck struct {
+	options map[string]time.Duration // --interval, --timeout, --start-period
+	retries int
+	argv    []string
+	stage   int
+}
+
+// parseHealthcheck reads `HEALTHCHECK [--opt=value ...] CMD ["exe", "arg"]`.
+// The distroless image has no shell, so the shell form is an error here.
+func parseHealthcheck(t *testing.T, line string, stage int) dockerHealthcheck {
+	t.Helper()
+	before, cmd, ok := strings.Cut(line, " CMD ")
+	if !ok {
+		t.Fatalf("HEALTHCHECK without CMD: %s", line)
+	}
+	hc := dockerHealthcheck{options: map[string]time.Duration{}, stage: stage}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(cmd)), &hc.argv); err != nil || len(hc.argv) == 0 {
+		t.Fatalf("HEALTHCHECK CMD %s: want the exec form, a JSON array (the image has no shell): %v", cmd, err)
+	}
+	for _, opt := range strings.Fields(before)[1:] {
+		name, value, ok := strings.Cut(opt, "=")
+		if !ok {
+			t.Fatalf("HEALTHCHECK option %s: want --name=value", opt)
+		}
+		if name == "--retries" {
+			n, err := strconv.Atoi(value)
+			if err != nil {
+				t.Fatalf("HEALTHCHECK %s: %v", opt, err)
+			}
+			hc.retries = n
+			continue
+		}
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			t.Fatalf("HEALTHCHECK %s: %v", opt, err)
+		}
+		hc.options[name] = d
+	}
+	return hc
+}
+
+// checkHealthcheck holds the HEALTHCHECK to the image and the Deployment:
+// in the final stage, running the probe binary copied into it, against the
+// readiness path on the example's port over loopback, on the
+// readinessProbe's rhythm and with the startupProbe's budget to start.
+// Docker's --timeout must exceed the probe's own (the probe's default, the
+// readinessProbe's timeoutSeconds), so that the probe's reason reaches the
+// health log instead of Docker killing it.
+func checkHealthcheck(t *testing.T, hc dockerHealthcheck, stages int, finalCopies map[string]string, c corev1.Container, cfg demo.Config) {
+	t.Helper()
+	if hc.stage != stages {
+		t.Errorf("HEALTHCHECK in stage %d, want the final stage %d", hc.stage, stages)
+	}
+	if src := finalCopies[hc.argv[0]]; path.Base(src) != "probekit-probe" {
+		t.Errorf("HEALTHCHECK runs %s, which the final stage does not COPY --from the build of probekit-probe (copies: %v)", hc.argv[0], finalCopies)
+	}
+	rp, sp := c.ReadinessProbe, c.StartupProbe
+	if rp == nil || rp.HTTPGet == nil || sp == nil {
+		t.Fatal("the Deployment needs an httpGet readinessProbe and a startupProbe")
+	}
+	if len(hc.argv) != 2 {
+		t.Fatalf("HEALTHCHECK CMD %q: want the binary and the URL only (its default 1s timeout is the readinessProbe's)", hc.argv)
+	}
+	u, err := url.Parse(hc.argv[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Scheme != "http" || u.Hostname() != "127.0.0.1" || u.Port() != strconv.Itoa(cfg.Port) || u.Path != rp.HTTPGet.Path {
+		t.Errorf("HEALTHCHECK probes %s, want http://127.0.0.1:%d%s", u, cfg.Port, rp.HTTPGet.Path)
+	}
+	if rp.TimeoutSeconds != 1 {
+		t.Errorf("readinessProbe timeoutSeconds %d: the HEALTHCHECK's probe uses its 1s default", rp.TimeoutSeconds)
+	}
+	seconds := func(n int32) time.Duration { return time.Duration(n) * time.Second }
+	if got := hc.options["--timeout"]; got <= seconds(rp.TimeoutSeconds) {
+		t.Errorf("HEALTHCHECK --timeout=%v, want more than the probe's own %v", got, seconds(rp.TimeoutSeconds))
+	}
+	if got := hc.options["--interval"]; got != seconds(rp.PeriodSeconds) {
+		t.Errorf("HEALTHCHECK --interval=%v, want the readinessProbe's periodSeconds %v", got, seconds(rp.PeriodSeconds))
+	}
+	if hc.retries != int(rp.FailureThreshold) {
+		t.Errorf("HEALTHCHECK --retries=%d, want the readinessProbe's failureThreshold %d", hc.retries, rp.FailureThreshold)
+	}
+	if got, budget := hc.options["--start-period"], seconds(sp.PeriodSeconds*sp.FailureThreshold); got < budget {
+		t.Errorf("HEALTHCHECK --start-period=%v, want at least the startupProbe's budget %v", got, budget)
 	}
 }

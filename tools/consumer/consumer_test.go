@@ -2,8 +2,13 @@ package consumer
 
 import (
 	"bytes"
+	"go/parser"
+	"go/token"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,6 +33,14 @@ func TestInstall(t *testing.T) {
 	for _, m := range set.Released {
 		t.Run(m.Rel, func(t *testing.T) {
 			t.Parallel()
+			cmd, err := isCommand(m.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cmd {
+				installCommand(t, env, m, set.Version)
+				return
+			}
 			program, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(m.Rel), "main.go"))
 			if err != nil {
 				t.Fatalf("every released module needs a consumer program: %v", err)
@@ -63,6 +76,61 @@ func TestInstall(t *testing.T) {
 			}
 		})
 	}
+}
+
+// installCommand installs a command module as its users do, `go install
+// <module>@<version>` outside any module, and runs the binary against a
+// local server; a command has no API to import, so it needs no consumer
+// program. Every command of this repository probes a URL given as its
+// argument (cmd/probekit-probe) and exits 0 for a 200.
+func installCommand(t *testing.T, env []string, m versions.Module, version string) {
+	t.Helper()
+	dir := t.TempDir()
+	gobin := filepath.Join(dir, "bin")
+	env = append(env[:len(env):len(env)], "GOBIN="+gobin, "CGO_ENABLED=0")
+	goCmd(t, dir, env, "install", "-trimpath", m.Path+"@"+version)
+
+	modDir := filepath.Join(envValue(env, "GOMODCACHE"), filepath.FromSlash(m.Path)+"@"+version)
+	if _, err := os.Stat(filepath.Join(modDir, "LICENSE")); err != nil {
+		t.Errorf("installed %s has no LICENSE: %v", m.Path, err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	out := run(t, dir, env, filepath.Join(gobin, path.Base(m.Path)), srv.URL+"/readyz")
+	if !strings.Contains(out, "200") {
+		t.Errorf("%s against a 200 printed %q, want the status", m.Rel, out)
+	}
+}
+
+// isCommand reports whether the module in dir is a command: its root
+// package is main.
+func isCommand(dir string) (bool, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return false, err
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.PackageClauseOnly)
+		if err != nil {
+			return false, err
+		}
+		return f.Name.Name == "main", nil
+	}
+	return false, nil
+}
+
+// envValue is the last value of name in env, as exec uses it.
+func envValue(env []string, name string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == name {
+			v = val
+		}
+	}
+	return v
 }
 
 // consumerEnv is the environment of a consumer's go commands: outside any

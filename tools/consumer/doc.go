@@ -13,5 +13,8 @@
 //
 // Each released module needs a program in testdata/<module dir>/main.go that
 // imports only that module (and its own dependencies), runs a check named
-// "consumer" and prints the probe's status code and body.
+// "consumer" and prints the probe's status code and body. A command module
+// (root package main, such as cmd/probekit-probe) is not imported but
+// installed: the test runs `go install <module>@<version>` outside any
+// module and runs the binary against a local server.
 package consumer
