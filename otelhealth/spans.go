@@ -50,10 +50,10 @@ func runResult(err error) core.Status {
 // through core.Redact: what the registry's own log line shows, so that a
 // trace tells a failed login from a missing table.
 func (o *observer) checkSpan(r core.Result, e *checkEntry, result core.Status, from core.Status, seen bool) {
+	// No WithSpanKind: the default kind is internal, and each option is an
+	// allocation.
 	_, span := o.tracer.Start(context.Background(), e.spanName,
-		trace.WithTimestamp(r.Time.Add(-r.Duration)),
-		trace.WithSpanKind(trace.SpanKindInternal),
-		e.spanStart)
+		trace.WithTimestamp(r.Time.Add(-r.Duration)), e.spanStart)
 	if span.IsRecording() {
 		reason := r.Message // "" or "recovering (success 1 of 2)" after a success
 		if r.Err != nil {
@@ -61,15 +61,15 @@ func (o *observer) checkSpan(r core.Result, e *checkEntry, result core.Status, f
 			// error text.
 			reason = core.Reason(r.Err)
 		}
-		span.SetAttributes(
-			CheckResultKey.String(result.String()),
-			CheckStatusKey.String(r.Status.String()),
-			CheckDurationKey.Float64(r.Duration.Seconds()),
-			CheckConsecutiveFailuresKey.Int(r.ConsecutiveFailures),
-		)
+		attrs := make([]attribute.KeyValue, 4, 5)
+		attrs[0] = CheckResultKey.String(result.String())
+		attrs[1] = CheckStatusKey.String(r.Status.String())
+		attrs[2] = CheckDurationKey.Float64(r.Duration.Seconds())
+		attrs[3] = CheckConsecutiveFailuresKey.Int(r.ConsecutiveFailures)
 		if reason != "" {
-			span.SetAttributes(CheckReasonKey.String(reason))
+			attrs = append(attrs, CheckReasonKey.String(reason))
 		}
+		span.SetAttributes(attrs...)
 		if !seen || from != r.Status {
 			fromText := "unknown"
 			if seen {
@@ -98,9 +98,7 @@ func (o *observer) transitionSpan(t core.Transition) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	_, span := o.tracer.Start(context.Background(), t.Component+" "+t.To,
-		trace.WithTimestamp(at),
-		trace.WithSpanKind(trace.SpanKindInternal))
+	_, span := o.tracer.Start(context.Background(), t.Component+" "+t.To, trace.WithTimestamp(at))
 	if span.IsRecording() {
 		span.SetAttributes(TransitionComponentKey.String(t.Component), TransitionNameKey.String(t.Name))
 		attrs := []attribute.KeyValue{TransitionFromKey.String(t.From), TransitionToKey.String(t.To)}

@@ -33,14 +33,7 @@ func New(h *core.Registry, opts Options) (*Telemetry, error) {
 	if h == nil {
 		return nil, errors.New("otelhealth: New: registry is nil")
 	}
-	opts = opts.normalize()
-	o := &observer{
-		h:        h,
-		tracer:   opts.TracerProvider.Tracer(ScopeName),
-		checks:   make(map[string]*checkEntry),
-		breakers: make(map[string]*breakerEntry),
-	}
-	reg, err := o.instrument(opts.MeterProvider.Meter(ScopeName))
+	o, reg, err := newObserver(h, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -104,10 +97,31 @@ type breakerEntry struct {
 	byState [len(breakerStates)][]metric.ObserveOption
 }
 
+// newObserver makes the observer of h and registers its metric callback.
+func newObserver(h *core.Registry, opts Options) (*observer, metric.Registration, error) {
+	opts = opts.normalize()
+	o := &observer{
+		h:        h,
+		tracer:   opts.TracerProvider.Tracer(ScopeName),
+		checks:   make(map[string]*checkEntry),
+		breakers: make(map[string]*breakerEntry),
+	}
+	reg, err := o.instrument(opts.MeterProvider.Meter(ScopeName))
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, reg, nil
+}
+
 // ObserveResult reports one run of a check.
 func (o *observer) ObserveResult(r core.Result) {
-	e := o.entry(r.Name, r.Critical)
 	o.mu.Lock()
+	e := o.checks[r.Name]
+	if e == nil {
+		o.mu.Unlock()
+		e = o.entry(r.Name, r.Critical)
+		o.mu.Lock()
+	}
 	from, seen := e.status, e.seen
 	e.seen, e.status, e.failures, e.lastSuccess = true, r.Status, r.ConsecutiveFailures, r.LastSuccess
 	o.mu.Unlock()
@@ -130,16 +144,11 @@ func (o *observer) ObserveTransition(t core.Transition) {
 	o.transitionSpan(t)
 }
 
-// entry returns the entry of the check called name, making it on first use.
+// entry makes the entry of the check called name, unless another result
+// made it first, and returns the one stored. Called without o.mu: Checks
+// copies the registry's list.
 func (o *observer) entry(name string, critical bool) *checkEntry {
-	o.mu.Lock()
-	e := o.checks[name]
-	o.mu.Unlock()
-	if e != nil {
-		return e
-	}
-	// Made outside the lock: Checks copies the registry's list.
-	e = newCheckEntry(o.h, name, critical)
+	e := newCheckEntry(o.h, name, critical)
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if prev := o.checks[name]; prev != nil {
