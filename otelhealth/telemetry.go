@@ -139,7 +139,7 @@ func (o *observer) ObserveTransition(t core.Transition) {
 		return
 	}
 	if t.Component == "breaker" {
-		o.breaker(t.Name).setState(o, t.To)
+		o.setBreaker(t.Name, t.To)
 	}
 	o.transitionSpan(t)
 }
@@ -158,9 +158,9 @@ func (o *observer) entry(name string, critical bool) *checkEntry {
 	return e
 }
 
-// breaker returns the entry of the breaker called name, making it on first
-// use.
-func (o *observer) breaker(name string) *breakerEntry {
+// setBreaker records the state of the breaker called name, making its
+// entry on its first transition.
+func (o *observer) setBreaker(name, state string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	b := o.breakers[name]
@@ -168,11 +168,5 @@ func (o *observer) breaker(name string) *breakerEntry {
 		b = newBreakerEntry(name)
 		o.breakers[name] = b
 	}
-	return b
-}
-
-func (b *breakerEntry) setState(o *observer, state string) {
-	o.mu.Lock()
 	b.state = state
-	o.mu.Unlock()
 }
