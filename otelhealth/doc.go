@@ -57,6 +57,18 @@
 // constants. The gauges are observed at collection from what the observer
 // remembers, never by running a check.
 //
+// # Cost
+//
+// Observers run on every check run, never on a probe answered from cached
+// results: with otelhealth attached, BenchmarkProbeCached still allocates
+// nothing. Per check result, measured in CPU time (GC included) on a
+// shared 2-core machine (BenchmarkObserveResult): about 0.3 µs and 5
+// allocations with the API alone (no SDK installed); about 1.2 µs with
+// the SDK when the sampler drops the run's span, most of it the SDK's
+// metric aggregation; about 4 µs with the SDK when every span is sampled,
+// most of it the SDK's span; a failed run adds its reason, the redaction
+// of its error and the exception event.
+//
 // # Options
 //
 // Options mirrors otelhttp's WithTracerProvider and WithMeterProvider as
