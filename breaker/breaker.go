@@ -59,8 +59,8 @@ type Breaker struct {
 	success   func(error) bool                  // Settings.IsSuccessful, may be nil
 	notify    func(core.Transition)             // Settings.Notify, may be nil
 	jitter    func(time.Duration) time.Duration // full jitter; replaced by tests
-	errOpen   error                             // ErrOpen wrapped with the name, made once
-	errBusy   error                             // ErrTooManyRequests likewise
+	errOpen   *RejectedError                    // ErrOpen with the name, made once
+	errBusy   *RejectedError                    // ErrTooManyRequests likewise
 
 	// pending is set while log.pending holds transitions not yet delivered,
 	// so that calls check for them with one atomic load.
@@ -108,9 +108,9 @@ func New(name string, s Settings) (*Breaker, error) {
 		success:   s.IsSuccessful,
 		notify:    s.Notify,
 		jitter:    fullJitter,
-		errOpen:   fmt.Errorf("breaker %s: %w", name, ErrOpen),
-		errBusy:   fmt.Errorf("breaker %s: %w", name, ErrTooManyRequests),
 	}
+	b.errOpen = newRejectedError(b, ErrOpen, StateOpen)
+	b.errBusy = newRejectedError(b, ErrTooManyRequests, StateHalfOpen)
 	b.log.state, b.log.since = StateClosed, time.Now()
 	b.cb = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:          name,

@@ -9,6 +9,7 @@ replace (
 	github.com/probekit/probekit/echohealth => ../echohealth
 	github.com/probekit/probekit/fiberhealth => ../fiberhealth
 	github.com/probekit/probekit/ginhealth => ../ginhealth
+	github.com/probekit/probekit/otelhealth => ../otelhealth
 )
 
 require (
@@ -22,12 +23,16 @@ require (
 	github.com/probekit/probekit/echohealth v0.1.0
 	github.com/probekit/probekit/fiberhealth v0.1.0
 	github.com/probekit/probekit/ginhealth v0.1.0
+	github.com/probekit/probekit/otelhealth v0.1.0
 )
 
 require (
 	github.com/andybalholm/brotli v1.1.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
+	github.com/go-logr/logr v1.4.4 // indirect
+	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-playground/locales v0.14.1 // indirect
 	github.com/go-playground/universal-translator v0.18.1 // indirect
 	github.com/go-playground/validator/v10 v10.30.1 // indirect
@@ -52,5 +57,10 @@ require (
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
+	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
+	go.opentelemetry.io/otel v1.47.0 // indirect
+	go.opentelemetry.io/otel/log v1.47.0 // indirect
+	go.opentelemetry.io/otel/metric v1.47.0 // indirect
+	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 )

@@ -18,4 +18,5 @@ import (
 	_ "github.com/probekit/probekit/echohealth"
 	_ "github.com/probekit/probekit/fiberhealth"
 	_ "github.com/probekit/probekit/ginhealth"
+	_ "github.com/probekit/probekit/otelhealth"
 )
