@@ -11,8 +11,9 @@ import (
 
 // checkStats is what the Collector knows of one check, fed by its results.
 type checkStats struct {
-	name  string
-	kinds []string // label values of probekit_check_up
+	name     string
+	kinds    []string // label values of probekit_check_up
+	optional bool     // its failure only degrades the service
 
 	mu          sync.Mutex // guards the fields below
 	ran         bool
@@ -40,7 +41,7 @@ func newCheckStats(info core.CheckInfo, buckets int) *checkStats {
 	if len(kinds) == 0 { // a result for a check Checks did not list: it cannot say
 		kinds = []string{"unknown"}
 	}
-	return &checkStats{name: info.Name, kinds: kinds, buckets: make([]uint64, buckets+1)}
+	return &checkStats{name: info.Name, kinds: kinds, optional: info.Optional, buckets: make([]uint64, buckets+1)}
 }
 
 // observe records one run. It allocates nothing: a check may run on every
@@ -85,10 +86,12 @@ func (s *checkStats) collect(d *descs, bounds []float64, ch chan<- prometheus.Me
 
 	if ran {
 		up := 0.0
-		switch status {
-		case core.StatusOK:
+		switch {
+		case status == core.StatusOK:
 			up = 1
-		case core.StatusDegraded:
+		case status == core.StatusDegraded, s.optional:
+			// What the check does to its probes: an optional check's
+			// failure degrades them, like a Degraded error.
 			up = 0.5
 		}
 		for _, k := range s.kinds {

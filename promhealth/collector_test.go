@@ -57,11 +57,12 @@ func (s *switchable) check(context.Context) error {
 func TestCheckSeries(t *testing.T) {
 	t.Parallel()
 	h := newRegistry(t, core.Options{})
-	db, cache := &switchable{}, &switchable{}
+	db, cache, search := &switchable{}, &switchable{}, &switchable{}
 	for _, c := range []core.Check{
 		{Name: "db", Check: db.check, Kinds: core.Readiness | core.Startup},
-		{Name: "cache", Check: cache.check, Optional: true},
-		{Name: "never", Check: func(context.Context) error { return nil }, Kinds: core.Liveness},
+		{Name: "cache", Check: cache.check, Kinds: core.Liveness},
+		{Name: "search", Check: search.check, Optional: true},
+		{Name: "never", Check: func(context.Context) error { return nil }, Interval: time.Hour}, // Start is not called
 	} {
 		if err := h.Register(c); err != nil {
 			t.Fatal(err)
@@ -70,22 +71,26 @@ func TestCheckSeries(t *testing.T) {
 	c := newCollector(t, h, Options{})
 	ctx := context.Background()
 	cache.set(core.Degraded("slow", errors.New("refused")))
-	for range 2 {
-		if _, err := h.Evaluate(ctx, core.Readiness); err != nil {
-			t.Fatal(err)
+	search.set(errors.New("refused"))
+	evaluate := func() {
+		for _, k := range []core.Kind{core.Liveness, core.Readiness} {
+			if _, err := h.Evaluate(ctx, k); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	evaluate()
+	evaluate()
 	db.set(errors.New("down"))
-	if _, err := h.Evaluate(ctx, core.Readiness); err != nil {
-		t.Fatal(err)
-	}
+	evaluate()
 
 	want := `
-# HELP probekit_check_up Status of a health check after its thresholds, one series per probe it belongs to (kind: liveness, readiness, startup): 1 ok, 0.5 degraded, 0 failed. Absent until the check has run.
+# HELP probekit_check_up Status of a health check after its thresholds, one series per probe it belongs to (kind: liveness, readiness, startup): 1 ok, 0.5 degraded (or an optional check failed), 0 failed. Absent until the check has run.
 # TYPE probekit_check_up gauge
-probekit_check_up{check="cache",kind="readiness"} 0.5
+probekit_check_up{check="cache",kind="liveness"} 0.5
 probekit_check_up{check="db",kind="readiness"} 0
 probekit_check_up{check="db",kind="startup"} 0
+probekit_check_up{check="search",kind="readiness"} 0.5
 # HELP probekit_check_runs_total Runs of a health check by outcome: success (nil error) or failure (any error, degraded included).
 # TYPE probekit_check_runs_total counter
 probekit_check_runs_total{check="cache",result="failure"} 3
@@ -94,25 +99,29 @@ probekit_check_runs_total{check="db",result="failure"} 1
 probekit_check_runs_total{check="db",result="success"} 2
 probekit_check_runs_total{check="never",result="failure"} 0
 probekit_check_runs_total{check="never",result="success"} 0
+probekit_check_runs_total{check="search",result="failure"} 3
+probekit_check_runs_total{check="search",result="success"} 0
 # HELP probekit_check_consecutive_failures Failed runs of a health check since its last success.
 # TYPE probekit_check_consecutive_failures gauge
 probekit_check_consecutive_failures{check="cache"} 3
 probekit_check_consecutive_failures{check="db"} 1
 probekit_check_consecutive_failures{check="never"} 0
+probekit_check_consecutive_failures{check="search"} 3
 # HELP probekit_check_transitions_total Changes of a health check's reported status (ok, degraded, unavailable); a fast rise is a flapping check.
 # TYPE probekit_check_transitions_total counter
 probekit_check_transitions_total{check="cache"} 1
 probekit_check_transitions_total{check="db"} 2
 probekit_check_transitions_total{check="never"} 0
+probekit_check_transitions_total{check="search"} 1
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want),
 		"probekit_check_up", "probekit_check_runs_total", "probekit_check_consecutive_failures", "probekit_check_transitions_total"); err != nil {
 		t.Fatal(err)
 	}
-	if n := testutil.CollectAndCount(c, "probekit_check_duration_seconds"); n != 3 {
-		t.Errorf("%d duration histograms, want one per check (3)", n)
+	if n := testutil.CollectAndCount(c, "probekit_check_duration_seconds"); n != 4 {
+		t.Errorf("%d duration histograms, want one per check (4)", n)
 	}
-	// db succeeded twice, cache never: one last-success series.
+	// db succeeded twice, cache and search never: one last-success series.
 	if n := testutil.CollectAndCount(c, "probekit_check_last_success_timestamp_seconds"); n != 1 {
 		t.Errorf("%d last-success series, want 1 (db)", n)
 	}

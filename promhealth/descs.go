@@ -15,7 +15,7 @@ type descs struct {
 func newDescs(l prometheus.Labels) descs {
 	return descs{
 		up: prometheus.NewDesc("probekit_check_up",
-			"Status of a health check after its thresholds, one series per probe it belongs to (kind: liveness, readiness, startup): 1 ok, 0.5 degraded, 0 failed. Absent until the check has run.",
+			"Status of a health check after its thresholds, one series per probe it belongs to (kind: liveness, readiness, startup): 1 ok, 0.5 degraded (or an optional check failed), 0 failed. Absent until the check has run.",
 			[]string{"check", "kind"}, l),
 		duration: prometheus.NewDesc("probekit_check_duration_seconds",
 			"How long each run of a health check took, up to its timeout.",

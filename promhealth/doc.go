@@ -24,6 +24,7 @@
 // Per check (label check; bounded by the registered checks):
 //
 //	probekit_check_up{check,kind}                   1 ok, 0.5 degraded, 0 failed, per probe kind
+//	                                                (an optional check that fails is 0.5: it degrades its probes)
 //	probekit_check_duration_seconds{check}          histogram of run durations (DefaultBuckets)
 //	probekit_check_runs_total{check,result}         runs by result: success, failure
 //	probekit_check_consecutive_failures{check}      failed runs since the last success

@@ -37,7 +37,7 @@ func Example() {
 
 	_, _ = h.Evaluate(context.Background(), core.Readiness) // a probe runs the check
 	err = testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP probekit_check_up Status of a health check after its thresholds, one series per probe it belongs to (kind: liveness, readiness, startup): 1 ok, 0.5 degraded, 0 failed. Absent until the check has run.
+# HELP probekit_check_up Status of a health check after its thresholds, one series per probe it belongs to (kind: liveness, readiness, startup): 1 ok, 0.5 degraded (or an optional check failed), 0 failed. Absent until the check has run.
 # TYPE probekit_check_up gauge
 probekit_check_up{check="db",kind="readiness"} 1
 `), "probekit_check_up")
