@@ -340,6 +340,8 @@ func TestNewOptions(t *testing.T) {
 		{"service labels", Options{ServiceLabels: true}, ""},
 		{"bad label name", Options{ConstLabels: prometheus.Labels{"a-b": "x"}}, "ConstLabels"},
 		{"reserved label", Options{ConstLabels: prometheus.Labels{"__name": "x"}}, "ConstLabels"},
+		{"leading digit", Options{ConstLabels: prometheus.Labels{"1a": "x"}}, "ConstLabels"},
+		{"empty label name", Options{ConstLabels: prometheus.Labels{"": "x"}}, "ConstLabels"},
 		{"own label", Options{ConstLabels: prometheus.Labels{"check": "x"}}, "ConstLabels"},
 		{"service twice", Options{ServiceLabels: true, ConstLabels: prometheus.Labels{"service": "x"}}, "ServiceLabels"},
 		{"empty buckets", Options{Buckets: []float64{}}, "Buckets"},

@@ -3,9 +3,9 @@ package promhealth
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/model"
 )
 
 // DefaultBuckets are the upper bounds, in seconds, of
@@ -42,7 +42,7 @@ var reserved = []string{"check", "kind", "result", "state", "breaker", "to", "ph
 func (o Options) normalize(service, version, instance string) (Options, error) {
 	labels := prometheus.Labels{}
 	for k, v := range o.ConstLabels {
-		if !model.LabelName(k).IsValid() || len(k) >= 2 && k[:2] == "__" {
+		if !validLabelName(k) {
 			return o, fmt.Errorf("promhealth: Options.ConstLabels: %q is not a valid label name", k)
 		}
 		if slices.Contains(reserved, k) {
@@ -74,4 +74,20 @@ func (o Options) normalize(service, version, instance string) (Options, error) {
 	}
 	o.Buckets = slices.Clone(o.Buckets)
 	return o, nil
+}
+
+// validLabelName reports whether name is a label name every Prometheus
+// version and every query accepts without quoting: [a-zA-Z_][a-zA-Z0-9_]*,
+// not starting with the reserved "__". (prometheus/common's own check
+// accepts any UTF-8 from v0.62 on, which older servers reject.)
+func validLabelName(name string) bool {
+	if name == "" || strings.HasPrefix(name, "__") {
+		return false
+	}
+	for i, c := range name {
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
