@@ -1,6 +1,10 @@
 package promhealth
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"maps"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // breakerStates are the states a breaker reports (breaker.State's String).
 var breakerStates = []string{"closed", "half-open", "open"}
@@ -10,6 +14,11 @@ var breakerStates = []string{"closed", "half-open", "open"}
 type breakerStats struct {
 	state       string
 	transitions map[string]uint64 // by state entered
+}
+
+// snapshot returns a copy that shares nothing with b.
+func (b *breakerStats) snapshot() breakerStats {
+	return breakerStats{state: b.state, transitions: maps.Clone(b.transitions)}
 }
 
 func (b *breakerStats) collect(d *descs, name string, ch chan<- prometheus.Metric) {

@@ -3,6 +3,7 @@ package promhealth
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -30,7 +31,7 @@ type Collector struct {
 
 	mu       sync.RWMutex // guards checks, sorted, breakers, shutdown
 	checks   map[string]*checkStats
-	sorted   []*checkStats // by name, for a stable exposition
+	sorted   []*checkStats // by name, for a stable exposition; copied on write
 	breakers map[string]*breakerStats
 	shutdown shutdownStats
 }
@@ -87,21 +88,32 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(d.inflight, prometheus.GaugeValue, float64(c.h.InFlight().Count()))
 
+	// Copy under the lock, send without it: ch is read by the scraping
+	// goroutine, and an observer waiting for the lock must not wait for it.
 	c.mu.RLock()
-	defer c.mu.RUnlock()
-	ch <- prometheus.MustNewConstMetric(d.abandoned, prometheus.CounterValue, float64(c.shutdown.abandoned))
-	c.shutdown.collect(d, ch)
-	for _, s := range c.sorted {
+	sorted := c.sorted // copied on write by addLocked
+	shutdown := c.shutdown
+	shutdown.phases = append([]phase(nil), c.shutdown.phases...)
+	breakers := make([]namedBreaker, 0, len(c.breakers))
+	for name, b := range c.breakers {
+		breakers = append(breakers, namedBreaker{name, b.snapshot()})
+	}
+	c.mu.RUnlock()
+
+	ch <- prometheus.MustNewConstMetric(d.abandoned, prometheus.CounterValue, float64(shutdown.abandoned))
+	shutdown.collect(d, ch)
+	for _, s := range sorted {
 		s.collect(d, c.opts.Buckets, ch)
 	}
-	names := make([]string, 0, len(c.breakers))
-	for name := range c.breakers {
-		names = append(names, name)
+	sort.Slice(breakers, func(i, j int) bool { return breakers[i].name < breakers[j].name })
+	for _, b := range breakers {
+		b.stats.collect(d, b.name, ch)
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		c.breakers[name].collect(d, name, ch)
-	}
+}
+
+type namedBreaker struct {
+	name  string
+	stats breakerStats
 }
 
 // stats returns the record of the check called name, creating it for a
@@ -134,9 +146,8 @@ func (c *Collector) addLocked(info core.CheckInfo) *checkStats {
 	s := newCheckStats(info, len(c.opts.Buckets))
 	c.checks[info.Name] = s
 	i := sort.Search(len(c.sorted), func(i int) bool { return c.sorted[i].name >= info.Name })
-	c.sorted = append(c.sorted, nil)
-	copy(c.sorted[i+1:], c.sorted[i:])
-	c.sorted[i] = s
+	// A new slice: Collect reads the old one without the lock.
+	c.sorted = slices.Insert(slices.Clone(c.sorted), i, s)
 	return s
 }
 
