@@ -15,6 +15,12 @@ type checkStats struct {
 	kinds    []string // label values of probekit_check_up
 	optional bool     // its failure only degrades the service
 
+	// Label sets, built once: per kind for up, check alone, check and
+	// result (success, failure) for runs.
+	upLabels    []labelSet
+	checkLabels labelSet
+	runsLabels  [2]labelSet
+
 	mu          sync.Mutex // guards the fields below
 	ran         bool
 	status      core.Status
@@ -28,7 +34,7 @@ type checkStats struct {
 	buckets     []uint64 // per bucket, not cumulative; the last is +Inf
 }
 
-func newCheckStats(info core.CheckInfo, buckets int) *checkStats {
+func newCheckStats(info core.CheckInfo, buckets int, constLabels prometheus.Labels) *checkStats {
 	var kinds []string
 	for _, k := range []struct {
 		kind core.Kind
@@ -41,7 +47,14 @@ func newCheckStats(info core.CheckInfo, buckets int) *checkStats {
 	if len(kinds) == 0 { // a result for a check Checks did not list: it cannot say
 		kinds = []string{"unknown"}
 	}
-	return &checkStats{name: info.Name, kinds: kinds, optional: info.Optional, buckets: make([]uint64, buckets+1)}
+	s := &checkStats{name: info.Name, kinds: kinds, optional: info.Optional, buckets: make([]uint64, buckets+1)}
+	for _, k := range kinds {
+		s.upLabels = append(s.upLabels, newLabelSet(constLabels, []string{"check", "kind"}, info.Name, k))
+	}
+	s.checkLabels = newLabelSet(constLabels, []string{"check"}, info.Name)
+	s.runsLabels[0] = newLabelSet(constLabels, []string{"check", "result"}, info.Name, "success")
+	s.runsLabels[1] = newLabelSet(constLabels, []string{"check", "result"}, info.Name, "failure")
+	return s
 }
 
 // observe records one run. It allocates nothing: a check may run on every
@@ -71,39 +84,41 @@ func (s *checkStats) transition() {
 	s.mu.Unlock()
 }
 
+// collect sends the check's series. Two allocations for the samples and
+// three for the histogram, whatever the number of series: a scrape of 50
+// checks must stay cheap.
 func (s *checkStats) collect(d *descs, bounds []float64, ch chan<- prometheus.Metric) {
+	h := &histogram{desc: d.duration, labels: s.checkLabels, bounds: bounds, buckets: make([]uint64, len(bounds))}
+	out := make([]sample, 0, len(s.kinds)+5)
 	s.mu.Lock()
-	ran, status, success, failure := s.ran, s.status, s.success, s.failure
-	consecutive, lastSuccess, transitions := s.consecutive, s.lastSuccess, s.transitions
-	count, sum := s.count, s.sum
-	cumulative := make(map[float64]uint64, len(bounds))
-	var acc uint64
-	for i, b := range bounds {
-		acc += s.buckets[i]
-		cumulative[b] = acc
-	}
-	s.mu.Unlock()
-
-	if ran {
+	copy(h.buckets, s.buckets)
+	h.count, h.sum = s.count, s.sum
+	if s.ran {
 		up := 0.0
 		switch {
-		case status == core.StatusOK:
+		case s.status == core.StatusOK:
 			up = 1
-		case status == core.StatusDegraded, s.optional:
+		case s.status == core.StatusDegraded, s.optional:
 			// What the check does to its probes: an optional check's
 			// failure degrades them, like a Degraded error.
 			up = 0.5
 		}
-		for _, k := range s.kinds {
-			ch <- prometheus.MustNewConstMetric(d.up, prometheus.GaugeValue, up, s.name, k)
+		for _, l := range s.upLabels {
+			out = append(out, sample{d.up, l, prometheus.GaugeValue, up})
 		}
 	}
-	ch <- prometheus.MustNewConstHistogram(d.duration, count, sum, cumulative, s.name)
-	ch <- prometheus.MustNewConstMetric(d.runs, prometheus.CounterValue, float64(success), s.name, "success")
-	ch <- prometheus.MustNewConstMetric(d.runs, prometheus.CounterValue, float64(failure), s.name, "failure")
-	ch <- prometheus.MustNewConstMetric(d.consecutive, prometheus.GaugeValue, float64(consecutive), s.name)
-	if !lastSuccess.IsZero() {
-		ch <- prometheus.MustNewConstMetric(d.lastSuccess, prometheus.GaugeValue, seconds(lastSuccess), s.name)
+	out = append(out,
+		sample{d.runs, s.runsLabels[0], prometheus.CounterValue, float64(s.success)},
+		sample{d.runs, s.runsLabels[1], prometheus.CounterValue, float64(s.failure)},
+		sample{d.consecutive, s.checkLabels, prometheus.GaugeValue, float64(s.consecutive)},
+		sample{d.checkTransitions, s.checkLabels, prometheus.CounterValue, float64(s.transitions)},
+	)
+	if !s.lastSuccess.IsZero() {
+		out = append(out, sample{d.lastSuccess, s.checkLabels, prometheus.GaugeValue, seconds(s.lastSuccess)})
 	}
-	ch <- prometheus.MustNewConstMetric(d.checkTransitions, prometheus.CounterValue, float64(transitions), s.name)
+	s.mu.Unlock()
+	ch <- h
+	for i := range out {
+		ch <- &out[i]
+	}
 }

@@ -143,7 +143,7 @@ func (c *Collector) stats(name string) *checkStats {
 // addLocked records a check; c.mu is held for writing (or c is not shared
 // yet).
 func (c *Collector) addLocked(info core.CheckInfo) *checkStats {
-	s := newCheckStats(info, len(c.opts.Buckets))
+	s := newCheckStats(info, len(c.opts.Buckets), c.opts.ConstLabels)
 	c.checks[info.Name] = s
 	i := sort.Search(len(c.sorted), func(i int) bool { return c.sorted[i].name >= info.Name })
 	// A new slice: Collect reads the old one without the lock.

@@ -434,3 +434,34 @@ func FuzzAbandonedCount(f *testing.F) {
 		}
 	})
 }
+
+// The label sets shared by every scrape are read-only: a wrapping
+// registerer that adds labels changes its own output only.
+func TestWrappedRegistererSharesNoLabels(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{})
+	if err := h.Register(core.Check{Name: "db", Check: func(context.Context) error { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCollector(t, h, Options{})
+	if _, err := h.Evaluate(context.Background(), core.Readiness); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	if err := prometheus.WrapRegistererWith(prometheus.Labels{"zone": "a"}, reg).Register(c); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := reg.Gather(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := `
+# HELP probekit_check_consecutive_failures Failed runs of a health check since its last success.
+# TYPE probekit_check_consecutive_failures gauge
+probekit_check_consecutive_failures{check="db"} 0
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "probekit_check_consecutive_failures"); err != nil {
+		t.Fatal(err)
+	}
+}
