@@ -60,10 +60,15 @@
 //
 // github.com/prometheus/client_golang is the Prometheus client every Go
 // exporter uses; a Collector of it plugs into any registry and handler the
-// service already has. The module requires v1.12.1, the oldest version that
-// has everything used here (const histograms, testutil.CollectAndLint) and
-// the one this repository's module cache held: a library's requirement is a
-// minimum, so the lowest working one constrains its users least, and Go's
-// minimal version selection gives them whichever newer version their other
-// dependencies need.
+// service already has. github.com/prometheus/client_model is its data model,
+// used to build each check's label pairs once instead of on every scrape.
+// The module requires client_golang v1.12.1: the version this repository's
+// module cache held when the module was written, which has everything used
+// here. A library's requirement is a minimum, so an older one constrains its
+// users least; Go's minimal version selection gives them whichever newer
+// version their other dependencies need. The tests pass with v1.12.1 alone
+// and with v1.25.0 (the examples' version, which the workspace selects).
+// The examples require v1.25.0 because v1.12.1's Go runtime collector names
+// histograms with a _total suffix, which `promtool check metrics` rejects;
+// promhealth does not use that collector.
 package promhealth
