@@ -465,3 +465,26 @@ probekit_check_consecutive_failures{check="db"} 0
 		t.Fatal(err)
 	}
 }
+
+// A check registered after New is labelled with its own kinds from its
+// first result on.
+func TestCheckRegisteredAfterNew(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{})
+	c := newCollector(t, h, Options{})
+	if err := h.Register(core.Check{Name: "loop", Kinds: core.Liveness | core.Readiness, Check: func(context.Context) error { return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Evaluate(context.Background(), core.Liveness); err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP probekit_check_up Status of a health check after its thresholds, one series per probe it belongs to (kind: liveness, readiness, startup): 1 ok, 0.5 degraded (or an optional check failed), 0 failed. Absent until the check has run.
+# TYPE probekit_check_up gauge
+probekit_check_up{check="loop",kind="liveness"} 1
+probekit_check_up{check="loop",kind="readiness"} 1
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "probekit_check_up"); err != nil {
+		t.Fatal(err)
+	}
+}
