@@ -16,7 +16,7 @@ export PROBEKIT_NATS_ADDR    ?= 127.0.0.1:4222
 PORT ?= 8080
 export PORT
 
-.PHONY: demo test vet lint fmt bench fuzz release
+.PHONY: demo test vet lint fmt bench fuzz release tools-prometheus
 
 # The example service `make demo` runs: chi, gin, echo, fiber or nethttp.
 # PORT (above), PROPAGATION_DELAY, DRAIN_TIMEOUT, MIGRATION_DELAY and
@@ -70,12 +70,25 @@ release: ## make release VERSION=vX.Y.Z
 # 2-core machine.
 # Allocation guards (tests named *NoAlloc*) skip themselves under -race,
 # which randomizes sync.Pool, so they get a run of their own without it.
-test: vet ## go vet + go test -race over every module, integration tests included
+test: vet tools-prometheus ## go vet + go test -race over every module, integration tests included
 	go test -race -count=1 -timeout 10m $(PKGS)
 	go test -count=1 -run NoAlloc ./chihealth/...
 
 vet:
 	go vet $(PKGS)
+
+# Debian's prometheus package (prometheus and promtool) proves the alerting
+# rules, the dashboard and a real scrape (examples/monitoring_test.go).
+# Installed only when promtool is missing and we are root; otherwise the
+# tests skip with a message, except under CI=true, where they fail.
+tools-prometheus:
+	@if command -v promtool >/dev/null && command -v prometheus >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's prometheus package (promtool, prometheus) for the monitoring tests" >&2; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
+	else \
+	  echo "promtool/prometheus missing and not root: the monitoring tests will skip (CI=true makes them fail)" >&2; \
+	fi
 
 lint: vet ## go vet + gofmt must be clean
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

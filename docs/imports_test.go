@@ -19,4 +19,7 @@ import (
 	_ "github.com/probekit/probekit/fiberhealth"
 	_ "github.com/probekit/probekit/ginhealth"
 	_ "github.com/probekit/probekit/otelhealth"
+	_ "github.com/probekit/probekit/promhealth"
+	_ "github.com/prometheus/client_golang/prometheus"
+	_ "github.com/prometheus/client_golang/prometheus/promhttp"
 )

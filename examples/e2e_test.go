@@ -69,6 +69,7 @@ func TestEndToEnd(t *testing.T) {
 			s := startService(t, filepath.Join(dir, name))
 			s.startup(t)
 			s.routes(t, probePaths)
+			s.metrics(t)
 			s.drain(t)
 		})
 	}
@@ -121,8 +122,9 @@ type service struct {
 }
 
 // startService starts bin on a free loopback port with Redis pointed at a
-// closed port, so that the service is degraded but ready.
-func startService(t *testing.T, bin string) *service {
+// closed port, so that the service is degraded but ready; env, if any,
+// overrides that environment.
+func startService(t *testing.T, bin string, env ...string) *service {
 	t.Helper()
 	port := freePort(t)
 	s := &service{
@@ -140,6 +142,7 @@ func startService(t *testing.T, bin string) *service {
 		"MIGRATION_DELAY="+migrationDelay.String(),
 		"REDIS_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)),
 	)
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	s.started = time.Now()
 	if err := s.cmd.Start(); err != nil {

@@ -37,5 +37,6 @@ func serve(ctx context.Context, app *demo.App) error {
 	})
 	// Serve until SIGTERM, then: readiness 503, wait the propagation delay,
 	// close the listener, wait for in-flight requests, run shutdown hooks.
-	return chihealth.Run(ctx, r, app.Config.Addr(), h)
+	// /metrics outside the router and its drain: a scrape is not a user request.
+	return chihealth.Run(ctx, app.WithMetrics(r), app.Config.Addr(), h)
 }

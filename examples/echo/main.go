@@ -22,7 +22,18 @@ func serve(ctx context.Context, app *demo.App) error {
 	e := echo.New()
 	// Drain first, outermost: it counts in-flight requests, never probes,
 	// and so also counts the 500 Recover writes for a panic.
-	e.Use(echohealth.Drain(h), middleware.Recover())
+	// /metrics skips it: a scrape is not a user request.
+	drain := echohealth.Drain(h)
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		drained := drain(next)
+		return func(c echo.Context) error {
+			if c.Path() == demo.MetricsPath {
+				return next(c)
+			}
+			return drained(c)
+		}
+	}, middleware.Recover())
+	e.GET(demo.MetricsPath, echo.WrapHandler(app.Metrics))
 	echohealth.Register(e, h) // /livez /readyz /startupz (+ /healthz /ready)
 	e.GET("/orders/:id", func(c echo.Context) error {
 		code, body := app.Order(c.Request().Context(), c.Param("id"))

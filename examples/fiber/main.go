@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/probekit/probekit/examples/internal/demo"
@@ -21,6 +22,10 @@ func main() { os.Exit(demo.Main("fiber", os.Args[1:], serve)) }
 func serve(ctx context.Context, app *demo.App) error {
 	h := app.Health
 	f := fiber.New(fiber.Config{DisableStartupMessage: true}) // the registry logs the lifecycle
+	// fiber runs handlers in registration order and /metrics does not call
+	// Next: registered first, it is not drained, as a scrape is not a user
+	// request.
+	f.Get(demo.MetricsPath, adaptor.HTTPHandler(app.Metrics))
 	// Drain first, outermost: it counts in-flight requests, never probes,
 	// and so also counts the panics recover turns into errors.
 	f.Use(fiberhealth.Drain(h), recover.New())

@@ -20,7 +20,9 @@ func serve(ctx context.Context, app *demo.App) error {
 	h := app.Health
 	gin.SetMode(gin.ReleaseMode) // no route dump: the registry logs what matters
 	r := gin.New()
-	// gin applies middleware to the routes registered after it.
+	// gin applies middleware to the routes registered after it: /metrics,
+	// registered first, is not drained, as a scrape is not a user request.
+	r.GET(demo.MetricsPath, gin.WrapH(app.Metrics))
 	// Drain first, outermost: it counts in-flight requests, never probes,
 	// and so also counts the 500 Recovery writes for a panic.
 	r.Use(ginhealth.Drain(h), gin.Recovery())

@@ -29,8 +29,10 @@ func serve(ctx context.Context, app *demo.App) error {
 		demo.WriteJSON(w, code, body)
 	})
 	srv := &http.Server{
-		Addr:              app.Config.Addr(),
-		Handler:           h.Drain(mux), // counts in-flight requests, never probes
+		Addr: app.Config.Addr(),
+		// Drain counts in-flight requests, never probes; /metrics is served
+		// outside it, as a scrape is not a user request.
+		Handler:           app.WithMetrics(h.Drain(mux)),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	// Serve until SIGTERM, then: readiness 503, wait the propagation delay,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -26,6 +27,14 @@ type App struct {
 	Store *Store
 	// Logger is where the registry and the handlers log.
 	Logger *slog.Logger
+	// Metrics serves the Prometheus exposition of Health (promhealth), the
+	// Go runtime and the process. Every example mounts it at MetricsPath
+	// outside the drain middleware: a scrape is not a user request, so it
+	// must neither hold a shutdown up nor count itself in
+	// probekit_inflight_requests (every scrape would read at least 1).
+	Metrics http.Handler
+
+	metrics *metrics
 }
 
 // HookTimeout bounds the shutdown hooks (closing the store) after the drain;
@@ -69,15 +78,22 @@ func New(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*Ap
 	if err := h.OnShutdown("store", func(context.Context) error { return st.Close() }); err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	if err := h.Start(ctx); err != nil {
+	// Before Start, so that the first results of background checks are seen.
+	m, err := newMetrics(h)
+	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	return &App{Config: cfg, Health: h, Store: st, Logger: logger}, nil
+	if err := h.Start(ctx); err != nil {
+		m.collector.Close()
+		return nil, errors.Join(err, st.Close())
+	}
+	return &App{Config: cfg, Health: h, Store: st, Logger: logger, Metrics: m.handler, metrics: m}, nil
 }
 
 // Close stops the background checks and closes the store. It is safe to
 // call after the shutdown sequence has run, and more than once.
 func (a *App) Close() error {
+	a.metrics.collector.Close()
 	return errors.Join(a.Health.Close(), a.Store.Close())
 }
 
@@ -125,6 +141,7 @@ func PrintTry(w io.Writer, name string, cfg Config, pid int) {
   curl 'localhost:%[2]d/readyz?verbose'         # one line per check, like the Kubernetes apiserver
   curl -H 'Accept: application/health+json' localhost:%[2]d/livez
   curl localhost:%[2]d/orders/1                 # an order from SQLite; /orders/99 is a 404
+  curl -s localhost:%[2]d/metrics | grep ^probekit_   # the checks, lifecycle and drain as Prometheus series
   curl 'localhost:%[2]d/slow?ms=8000' & sleep 1; kill -TERM %[3]d
                                                 # readiness 503 at once, the slow request completes, exit 0
 `, name, cfg.Port, pid, cfg.Addr())
