@@ -25,7 +25,7 @@ require (
 	github.com/probekit/probekit/fiberhealth v0.1.0
 	github.com/probekit/probekit/ginhealth v0.1.0
 	github.com/probekit/probekit/otelhealth v0.1.0
-	github.com/probekit/probekit/promhealth v0.0.0-00010101000000-000000000000
+	github.com/probekit/probekit/promhealth v0.1.0
 	github.com/prometheus/client_golang v1.25.0
 )
 
