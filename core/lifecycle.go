@@ -256,14 +256,26 @@ func (r *Registry) shutdown(ctx context.Context, stop func(context.Context) erro
 			"cause", context.Cause(ctx), "in_flight", r.inFlight.Count())
 	}
 	close(r.closing) // other servers of this registry (see Run) stop now too
+	r.phaseDone("propagation")
 
 	var errs []error
 	if err := r.drain(ctx, stop, true); err != nil {
 		errs = append(errs, err)
 	}
+	r.phaseDone("drain")
 	errs = append(errs, r.runHooks(ctx)...)
+	r.phaseDone("hooks")
 	r.transition(StateDraining, StateStopped, "shutdown complete")
 	return errors.Join(errs...)
+}
+
+// phaseDone tells observers that a step of the shutdown sequence has ended
+// ("propagation", "drain", "hooks"): a Transition of Component "shutdown",
+// Name the step, From "running", To "done", whose Time is the step's end,
+// so that metrics can time the steps. The sequence logs each step itself,
+// with its details; the slog observer leaves these out.
+func (r *Registry) phaseDone(step string) {
+	r.Notify(Transition{Component: "shutdown", Name: step, From: "running", To: "done"})
 }
 
 // drain is step 3 of the sequence, shared by Shutdown and by each Run that
@@ -309,6 +321,12 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 		r.opts.Logger.Warn("probekit: drain incomplete: the server's graceful stop timed out", args...)
 	} else {
 		r.opts.Logger.Warn("probekit: drain incomplete, abandoning requests", args...)
+	}
+	if waitInFlight {
+		// The sequence's own drain (not a follower's): observers count the
+		// abandoned requests once per shutdown.
+		r.Notify(Transition{Component: "shutdown", Name: "drain", From: "draining", To: "abandoned",
+			Reason: fmt.Sprintf("%d requests still in flight", dte.Abandoned), Err: dte})
 	}
 	return errors.Join(append(errs, dte)...)
 }

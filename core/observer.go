@@ -26,7 +26,12 @@ type Observer interface {
 
 // Transition is a change of state worth one log line.
 type Transition struct {
-	// Component says what changed: "check", "lifecycle", "breaker", ...
+	// Component says what changed: "check", "lifecycle", "breaker",
+	// "shutdown", ... The shutdown sequence reports each step's end
+	// (Name "propagation", "drain" or "hooks", From "running", To "done")
+	// and a drain that abandoned requests (Name "drain", To "abandoned",
+	// Err a *DrainTimeoutError); the slog observer leaves these out, as the
+	// sequence logs its steps itself.
 	Component string
 	// Name is the check's, breaker's or service's name.
 	Name string
@@ -35,8 +40,8 @@ type Transition struct {
 	// Reason is a short, secret-free explanation; may be empty.
 	Reason string
 	// Err is the raw error behind a check's transition: the error of the
-	// run that caused it (nil when that run succeeded, and for transitions
-	// of other components). It may hold secrets (a DSN, a token in a URL)
+	// run that caused it (nil when that run succeeded); for an abandoned
+	// drain, the *DrainTimeoutError; nil for other transitions. It may hold secrets (a DSN, a token in a URL)
 	// and its Error method is user code that may panic: an observer that
 	// logs it should pass it through [Redact], as NewSlogObserver does.
 	Err error
@@ -66,6 +71,9 @@ func NewSlogObserver(l *slog.Logger) Observer {
 func (slogObserver) ObserveResult(Result) {}
 
 func (o slogObserver) ObserveTransition(t Transition) {
+	if t.Component == "shutdown" {
+		return // the shutdown sequence logs its steps itself, with their details
+	}
 	level := slog.LevelInfo
 	switch t.To {
 	case "unavailable", "degraded", "open", "half-open":

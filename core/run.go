@@ -177,7 +177,9 @@ func (r *Registry) served(ctx context.Context, serveErr error, stop func(context
 	if e := r.drain(ctx, ignoreClosed(stop), true); e != nil {
 		errs = append(errs, e)
 	}
+	r.phaseDone("drain")
 	errs = append(errs, r.runHooks(ctx)...)
+	r.phaseDone("hooks")
 	r.enterStopped("server stopped")
 	return errors.Join(errs...)
 }

@@ -222,16 +222,27 @@ probekit_shutdown_phase_duration_seconds{phase="total"} 26
 	}
 }
 
-// A real shutdown moves the lifecycle series and measures the total.
+// A real shutdown moves the lifecycle series, measures every step and
+// counts the requests its drain abandoned, from the registry's own events.
 func TestShutdownMeasured(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t, core.Options{PropagationDelay: time.Nanosecond})
+	h := newRegistry(t, core.Options{PropagationDelay: time.Nanosecond, DrainTimeout: 20 * time.Millisecond})
 	c := newCollector(t, h, Options{})
-	if err := h.Shutdown(context.Background(), nil); err != nil {
-		t.Fatal(err)
+	h.InFlight().Enter() // a request the drain abandons
+	defer h.InFlight().Leave()
+	if err := h.Shutdown(context.Background(), nil); !errors.Is(err, core.ErrDrainTimeout) {
+		t.Fatalf("Shutdown = %v, want a drain timeout", err)
 	}
-	if n := testutil.CollectAndCount(c, "probekit_shutdown_phase_duration_seconds"); n != 1 {
-		t.Errorf("%d shutdown phase series after a shutdown, want 1 (total)", n)
+	if n := testutil.CollectAndCount(c, "probekit_shutdown_phase_duration_seconds"); n != 4 {
+		t.Errorf("%d shutdown phase series after a shutdown, want 4 (propagation, drain, hooks, total)", n)
+	}
+	abandoned := `
+# HELP probekit_drain_abandoned_total Requests still in flight when the drain timeout cut the shutdown short.
+# TYPE probekit_drain_abandoned_total counter
+probekit_drain_abandoned_total 1
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(abandoned), "probekit_drain_abandoned_total"); err != nil {
+		t.Error(err)
 	}
 	want := `
 # HELP probekit_lifecycle_state Lifecycle state of the process: 1 for the current state (starting, ready, draining, stopped), 0 for the others.

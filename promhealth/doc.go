@@ -48,13 +48,12 @@
 // value 1 for the current one, the Prometheus convention for a state set,
 // so that `probekit_breaker_state{state="open"} == 1` selects open breakers.
 //
-// probekit_shutdown_phase_duration_seconds{phase="total"} is exact: it is
-// the time between the lifecycle transitions to draining and to stopped.
-// Other phases, and probekit_drain_abandoned_total, count transitions of
-// Component "shutdown" (Name the phase, To "done" when it ends; Name
-// "drain", To "abandoned" with the count leading the Reason, as in
-// "3 requests still in flight"): a registry that does not send them leaves
-// those series absent or at zero.
+// probekit_shutdown_phase_duration_seconds{phase="total"} is the time
+// between the lifecycle transitions to draining and to stopped. The other
+// phases ("propagation", "drain", "hooks") and probekit_drain_abandoned_total
+// follow the registry's transitions of Component "shutdown" (see
+// core.Transition): each step's end, and a drain that abandoned requests,
+// whose count is read from its *core.DrainTimeoutError.
 //
 // # Dependencies
 //

@@ -1,6 +1,7 @@
 package promhealth
 
 import (
+	"errors"
 	"slices"
 
 	"github.com/probekit/probekit/core"
@@ -39,7 +40,13 @@ func (o observer) ObserveTransition(t core.Transition) {
 		defer c.mu.Unlock()
 		switch t.To {
 		case "abandoned":
-			n, ok := abandonedCount(t.Reason)
+			var dte *core.DrainTimeoutError
+			n, ok := uint64(0), false
+			if errors.As(t.Err, &dte) {
+				n, ok = uint64(max(dte.Abandoned, 0)), true
+			} else {
+				n, ok = abandonedCount(t.Reason)
+			}
 			if !ok { // no count given: the requests still in flight now are the ones abandoned
 				n = uint64(max(c.h.InFlight().Count(), 0))
 			}
