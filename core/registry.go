@@ -24,6 +24,8 @@ type Options struct {
 
 	// Logger receives one line per transition (check status change,
 	// lifecycle state change), never one per probe. Default: slog.Default().
+	// Its handler is contained like a check: a panic or runtime.Goexit in it
+	// loses that record only.
 	Logger *slog.Logger
 
 	// Observers are called with every result and transition, in addition
@@ -101,6 +103,7 @@ func (o Options) normalize() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	o.Logger = containLogger(o.Logger)
 	if o.Instance == "" {
 		o.Instance, _ = os.Hostname()
 	}

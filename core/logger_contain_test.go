@@ -1,0 +1,74 @@
+package core
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// hostileHandler is a slog.Handler, user code handed over as
+// Options.Logger, that panics or calls runtime.Goexit on every record.
+type hostileHandler struct{ goexit bool }
+
+func (h hostileHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h hostileHandler) Handle(context.Context, slog.Record) error {
+	if h.goexit {
+		runtime.Goexit()
+	}
+	panic("logger broke")
+}
+func (h hostileHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h hostileHandler) WithGroup(string) slog.Handler      { return h }
+
+// A logger is user code like a check: its handler panicking or calling
+// runtime.Goexit must neither crash a probe nor stop the shutdown sequence.
+func TestHostileLoggerIsContained(t *testing.T) {
+	t.Parallel()
+	for _, goexit := range []bool{false, true} {
+		t.Run(map[bool]string{false: "panic", true: "goexit"}[goexit], func(t *testing.T) {
+			t.Parallel()
+			r, err := New(Options{
+				Logger:           slog.New(hostileHandler{goexit: goexit}),
+				PropagationDelay: time.Nanosecond,
+				DrainTimeout:     time.Second,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A background check probed before Start logs a warning.
+			if err := r.Register(Check{Name: "bg", Kinds: Liveness, Interval: time.Hour, Check: func(context.Context) error { return nil }}); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.OnShutdown("h", func(context.Context) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan ProbeResponse, 1)
+			go func() {
+				defer close(done)
+				done <- r.Probe(context.Background(), ProbeRequest{Method: http.MethodGet, Kind: Liveness})
+			}()
+			if _, ok := <-done; !ok {
+				t.Fatal("the probe's goroutine ended inside the logger")
+			}
+			errc := make(chan error, 1)
+			go func() {
+				defer close(errc)
+				errc <- r.Shutdown(context.Background(), nil)
+			}()
+			if err, ok := <-errc; !ok {
+				t.Fatal("Shutdown's goroutine ended inside the logger")
+			} else if err != nil {
+				t.Fatalf("Shutdown = %v, want nil", err)
+			}
+			if got := r.State(); got != StateStopped {
+				t.Fatalf("state = %v, want stopped", got)
+			}
+			if err := r.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
