@@ -102,6 +102,9 @@ type hook struct {
 // requests have drained: close database pools, flush telemetry. Hooks run
 // once, in reverse registration order (the last opened resource closes
 // first), each with the context that bounds all hooks (Options.HookTimeout).
+// A hook still running when that context ends is abandoned (reported as its
+// error, wrapping context.DeadlineExceeded); the hooks after it run with the
+// ended context, waited for no longer than one more HookTimeout together.
 // Each hook runs on a goroutine of its own: a hook that panics, calls
 // runtime.Goexit or returns an error whose methods panic is reported as its
 // error; the others still run. An empty name or a nil fn is an error.
@@ -324,10 +327,20 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 	r.mu.Unlock()
 	hookCtx, cancel := context.WithTimeout(ctx, r.opts.HookTimeout)
 	defer cancel()
+	// A hook that ignores its context is abandoned when the context ends.
+	// The hooks after it still run, with the ended context (they may release
+	// what needs no wait), and are waited for no longer than one more
+	// HookTimeout, all together: the sequence always ends.
+	limit, graced := hookCtx.Done(), false
 	var errs []error
 	for i := len(hooks) - 1; i >= 0; i-- {
 		h := hooks[i]
-		if err := callHook(hookCtx, h.fn); err != nil {
+		if hookCtx.Err() != nil && !graced {
+			grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.HookTimeout)
+			defer cancel()
+			limit, graced = grace.Done(), true
+		}
+		if err := callHook(hookCtx, limit, h.fn); err != nil {
 			r.opts.Logger.Warn("probekit: shutdown hook failed", "hook", h.name, "err", redactError(err))
 			errs = append(errs, fmt.Errorf("core: shutdown hook %q: %w", h.name, err))
 			continue
@@ -337,12 +350,15 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 	return errs
 }
 
-// callHook runs fn on a goroutine of its own and waits for it to return.
-// Whatever fn does becomes its error (a panic, a runtime.Goexit, an error
-// whose methods panic) and cannot stop the other hooks or end the goroutine
-// running Shutdown.
-func callHook(ctx context.Context, fn func(context.Context) error) (err error) {
-	elsewhere(func() {
+// callHook runs fn on a goroutine of its own and waits for it to return, or
+// for limit to be closed. Whatever fn does becomes its error (a panic, a
+// runtime.Goexit, an error whose methods panic, never returning) and cannot
+// stop the other hooks or end or hold the goroutine running Shutdown.
+func callHook(ctx context.Context, limit <-chan struct{}, fn func(context.Context) error) error {
+	result := make(chan error, 1) // the abandoned goroutine of a stuck hook never blocks
+	ended := elsewhere(func() {
+		var err error
+		defer func() { result <- err }() // on runtime.Goexit too
 		var e error
 		v, panicked := protect(func() { e = fn(ctx) }, func() { err = exitedError("hook") })
 		if panicked {
@@ -351,6 +367,9 @@ func callHook(ctx context.Context, fn func(context.Context) error) (err error) {
 		if e != nil {
 			err = readError("hook", e, func(u *userError) { err = u })
 		}
-	})
-	return err
+	}, limit)
+	if !ended {
+		return fmt.Errorf("still running at the hook timeout, abandoned: %w", context.DeadlineExceeded)
+	}
+	return <-result
 }

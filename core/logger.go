@@ -24,7 +24,7 @@ func containLogger(l *slog.Logger) *slog.Logger {
 // contained runs fn, user code, on a goroutine of its own, recovering a
 // panic; it returns once fn has returned, panicked or called runtime.Goexit.
 func contained(fn func()) {
-	elsewhere(func() { protect(fn, func() {}) })
+	elsewhere(func() { protect(fn, func() {}) }, nil)
 }
 
 func (c containedHandler) Enabled(ctx context.Context, level slog.Level) bool {

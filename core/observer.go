@@ -16,7 +16,9 @@ import (
 // not block: they are called on the evaluation path. Each call is contained:
 // a panic or runtime.Goexit abandons that call only (the other observers are
 // still called, and the fault is logged once per observer); it never ends a
-// probe's or a caller's goroutine.
+// probe's or a caller's goroutine. A call that blocks holds up a probe or
+// the shutdown sequence no longer than Options.DefaultTimeout, but keeps its
+// goroutine, and delays the observers after it.
 type Observer interface {
 	// ObserveResult is called after every run of a check.
 	ObserveResult(r Result)

@@ -317,8 +317,7 @@ func (s *checkState) message(err error) string {
 // is not a runner (a probe's, a scheduler): observers run on one of their
 // own. Called without s.mu.
 func (s *checkState) emitElsewhere(res Result, events []Transition) {
-	list := *s.reg.observers.Load()
-	elsewhere(func() { s.reg.deliver(list, &res, events, 0) })
+	s.reg.deliverElsewhere(*s.reg.observers.Load(), &res, events)
 }
 
 // schedule runs a background check every Interval until ctx ends.
