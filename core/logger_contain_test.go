@@ -10,28 +10,40 @@ import (
 )
 
 // hostileHandler is a slog.Handler, user code handed over as
-// Options.Logger, that panics or calls runtime.Goexit on every record.
-type hostileHandler struct{ goexit bool }
+// Options.Logger, that panics, calls runtime.Goexit or blocks on every
+// record.
+type hostileHandler struct {
+	mode  string
+	block chan struct{}
+}
 
 func (h hostileHandler) Enabled(context.Context, slog.Level) bool { return true }
 func (h hostileHandler) Handle(context.Context, slog.Record) error {
-	if h.goexit {
+	switch h.mode {
+	case "goexit":
 		runtime.Goexit()
+	case "block":
+		<-h.block
+		return nil
 	}
 	panic("logger broke")
 }
 func (h hostileHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h hostileHandler) WithGroup(string) slog.Handler      { return h }
 
-// A logger is user code like a check: its handler panicking or calling
-// runtime.Goexit must neither crash a probe nor stop the shutdown sequence.
+// A logger is user code like a check: its handler panicking, calling
+// runtime.Goexit or blocking must neither crash nor hold a probe, nor stop
+// the shutdown sequence.
 func TestHostileLoggerIsContained(t *testing.T) {
 	t.Parallel()
-	for _, goexit := range []bool{false, true} {
-		t.Run(map[bool]string{false: "panic", true: "goexit"}[goexit], func(t *testing.T) {
+	for _, mode := range []string{"panic", "goexit", "block"} {
+		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
+			block := make(chan struct{})
+			defer close(block)
 			r, err := New(Options{
-				Logger:           slog.New(hostileHandler{goexit: goexit}),
+				Logger:           slog.New(hostileHandler{mode: mode, block: block}),
+				DefaultTimeout:   10 * time.Millisecond,
 				PropagationDelay: time.Nanosecond,
 				DrainTimeout:     time.Second,
 			})

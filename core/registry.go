@@ -25,7 +25,8 @@ type Options struct {
 	// Logger receives one line per transition (check status change,
 	// lifecycle state change), never one per probe. Default: slog.Default().
 	// Its handler is contained like a check: a panic or runtime.Goexit in it
-	// loses that record only.
+	// loses that record only, and a call that blocks is waited for no longer
+	// than DefaultTimeout.
 	Logger *slog.Logger
 
 	// Observers are called with every result and transition, in addition
@@ -103,7 +104,7 @@ func (o Options) normalize() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	o.Logger = containLogger(o.Logger)
+	o.Logger = containLogger(o.Logger, o.DefaultTimeout)
 	if o.Instance == "" {
 		o.Instance, _ = os.Hostname()
 	}
