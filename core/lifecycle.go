@@ -256,7 +256,7 @@ func (r *Registry) shutdown(ctx context.Context, stop func(context.Context) erro
 	case <-ctx.Done():
 		delay.Stop()
 		log.Warn("probekit: propagation delay cut short, closing listeners", "after", since(start), "delay", r.opts.PropagationDelay,
-			"cause", context.Cause(ctx), "in_flight", r.inFlight.Count())
+			"cause", redactError(context.Cause(ctx)), "in_flight", r.inFlight.Count())
 	}
 	close(r.closing) // other servers of this registry (see Run) stop now too
 
@@ -306,7 +306,8 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 	}
 	args := []any{"after", dte.Elapsed.Round(time.Millisecond), "drain_timeout", dte.Timeout, "abandoned", dte.Abandoned}
 	if dte.Cause != nil {
-		args = append(args, "cause", dte.Cause)
+		// The caller's error, which may hold secrets: logged like a check's.
+		args = append(args, "cause", redactError(dte.Cause))
 	}
 	if stopTimedOut {
 		r.opts.Logger.Warn("probekit: drain incomplete: the server's graceful stop timed out", args...)

@@ -1,10 +1,14 @@
 package core
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -82,5 +86,48 @@ func TestHostileLoggerIsContained(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// The cause of a shutdown cut short is the caller's error, as a check's
+// error is the check's: it reaches the log redacted, like a transition's.
+func TestShutdownCauseIsRedactedInLogs(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	r, err := New(Options{Logger: slog.New(slog.NewTextHandler(&buf, nil)), PropagationDelay: time.Hour, DrainTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.InFlight().Enter() // a request that never ends: the drain is cut short too
+	defer r.InFlight().Leave()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("operator aborted: dsn postgres://app:hunter2@db/app"))
+	if err := r.Shutdown(ctx, nil); !errors.Is(err, ErrDrainTimeout) {
+		t.Fatalf("Shutdown = %v, want a drain timeout", err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "cause=") {
+		t.Fatalf("no cause logged:\n%s", out)
+	}
+	if strings.Contains(out, "hunter2") {
+		t.Fatalf("secret in log:\n%s", out)
 	}
 }
