@@ -18,7 +18,9 @@ import (
 // still called, and the fault is logged once per observer); it never ends a
 // probe's or a caller's goroutine. A call that blocks holds up a probe or
 // the shutdown sequence no longer than Options.DefaultTimeout, but keeps its
-// goroutine, and delays the observers after it.
+// goroutine, and delays the observers after it. An observer may evaluate the
+// registry: while a result is being delivered, an evaluation of its check
+// gets that result, and does not call the check again.
 type Observer interface {
 	// ObserveResult is called after every run of a check.
 	ObserveResult(r Result)
