@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -41,6 +42,32 @@ func TestJSONEscapesC1AndBidi(t *testing.T) {
 		}
 		if err := json.Unmarshal(p.Body, &v); err != nil || v.Checks["db"].Message != reason {
 			t.Fatalf("message decodes to %q (%v), want %q", v.Checks["db"].Message, err, reason)
+		}
+	}
+}
+
+// A transition's reason and names reach the log one line, printable: the
+// JSON handler of log/slog lets C1 controls and bidi overrides through, and
+// `kubectl logs` prints them on a terminal. Notify's fields are the
+// caller's (a breaker's name, say), so they are cleaned too.
+func TestTransitionLogIsPrintable(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	r := newTestRegistry(t, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	const bad = "\u009b2J\u202e\u0085"
+	if err := r.Register(Check{Name: "db", Check: func(context.Context) error { return Unhealthy("db "+bad, nil) }}); err != nil {
+		t.Fatal(err)
+	}
+	r.MarkStarted()
+	r.Probe(context.Background(), ProbeRequest{Method: http.MethodGet, Kind: Readiness})
+	r.Notify(Transition{Component: "breaker" + bad, Name: "pg" + bad, From: "closed" + bad, To: "open" + bad, Reason: "5 failures" + bad})
+	out := logs.String()
+	if !strings.Contains(out, "breaker") || !strings.Contains(out, `"reason":"db`) {
+		t.Fatalf("transitions not logged:\n%s", out)
+	}
+	for _, c := range out {
+		if (0x7f <= c && c < 0xa0) || (0x202a <= c && c <= 0x202e) {
+			t.Fatalf("log lets %U through:\n%s", c, out)
 		}
 	}
 }
