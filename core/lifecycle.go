@@ -107,7 +107,9 @@ type hook struct {
 // ended context, waited for no longer than one more HookTimeout together.
 // Each hook runs on a goroutine of its own: a hook that panics, calls
 // runtime.Goexit or returns an error whose methods panic is reported as its
-// error; the others still run. An empty name or a nil fn is an error.
+// error; the others still run. An empty name or a nil fn is an error, and so
+// is a hook registered once the sequence has run the hooks (it would never
+// run): that error wraps ErrShutdownInProgress.
 func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) error {
 	switch {
 	case name == "":
@@ -117,6 +119,9 @@ func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) e
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.hooksRan {
+		return fmt.Errorf("core: OnShutdown %q: the shutdown hooks have run already, it would never run: %w", name, ErrShutdownInProgress)
+	}
 	r.hooks = append(r.hooks, hook{name: name, fn: fn})
 	return nil
 }
@@ -324,7 +329,7 @@ func since(start time.Time) time.Duration { return time.Since(start).Round(time.
 func (r *Registry) runHooks(ctx context.Context) []error {
 	r.mu.Lock()
 	hooks := r.hooks
-	r.hooks = nil
+	r.hooks, r.hooksRan = nil, true
 	r.mu.Unlock()
 	hookCtx, cancel := context.WithTimeout(ctx, r.opts.HookTimeout)
 	defer cancel()

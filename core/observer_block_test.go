@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,5 +83,25 @@ func TestHookIgnoringContextDoesNotWedgeShutdown(t *testing.T) {
 	}
 	if got := r.State(); got != StateStopped {
 		t.Errorf("state = %v, want stopped", got)
+	}
+}
+
+// A hook registered once the sequence has run the hooks would never run:
+// OnShutdown says so instead of accepting it.
+func TestOnShutdownAfterHooksRanIsAnError(t *testing.T) {
+	t.Parallel()
+	r, err := New(Options{Logger: discardLogger(), PropagationDelay: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.OnShutdown("early", func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	err = r.OnShutdown("late", func(context.Context) error { return nil })
+	if !errors.Is(err, ErrShutdownInProgress) {
+		t.Fatalf("OnShutdown after the hooks ran = %v, want ErrShutdownInProgress", err)
 	}
 }

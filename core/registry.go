@@ -125,13 +125,14 @@ type Registry struct {
 	observers atomic.Pointer[[]*observerEntry]
 	observeMu sync.Mutex // serializes AddObserver and its removals
 
-	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks
+	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks, hooksRan
 	checks   map[string]*checkState
 	sorted   []*checkState // by name, for stable output
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	closed   bool
 	hooks    []hook
+	hooksRan bool // the shutdown sequence has taken hooks: later ones would never run
 
 	loops sync.WaitGroup // background schedulers, one per background check
 	calls callTracker    // check function calls (runner goroutines)
