@@ -150,20 +150,41 @@ var errPanicked = &core.CheckError{Reason: "panic"}
 // attempt makes one call of fn through the breaker, without retry. ran
 // reports whether fn was called; when it was not, err is the rejection
 // (ErrOpen or ErrTooManyRequests, wrapped with the name). A panic in fn is
-// counted as a failure and propagates.
+// counted as a failure and propagates; so is a runtime.Goexit, which still
+// ends the calling goroutine.
 func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (v T, ran bool, err error) {
 	defer b.flush()
+	defer func() {
+		// A call that called runtime.Goexit was turned into a goexitPanic
+		// for gobreaker to see (below). Recovering it lets the Goexit
+		// resume: the goroutine still ends, as fn meant.
+		if p := recover(); p != nil {
+			if _, ok := p.(goexitPanic); !ok {
+				panic(p)
+			}
+		}
+	}()
 	_, verdict := b.cb.Execute(func() (struct{}, error) {
 		ran = true
 		returned := false
 		defer func() {
-			if !returned {
-				b.recordFailure(errPanicked)
+			if returned {
+				return
 			}
+			b.recordFailure(errPanicked)
+			if p := recover(); p != nil {
+				panic(p) // on to gobreaker, which counts a failure, and to the caller
+			}
+			// runtime.Goexit (in fn, or in Settings.IsSuccessful): gobreaker
+			// recovers panics only, and would count the call in flight for
+			// good (a half-open breaker then refuses every call). A panic
+			// makes it count a failure.
+			panic(goexitPanic{})
 		}()
 		v, err = fn(ctx)
+		verdict := b.judge(ctx, err)
 		returned = true
-		return struct{}{}, b.judge(ctx, err)
+		return struct{}{}, verdict
 	})
 	if !ran {
 		err = b.errOpen
@@ -173,6 +194,10 @@ func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 	}
 	return v, ran, err
 }
+
+// goexitPanic stands for a call that called runtime.Goexit while it crosses
+// gobreaker (see attempt).
+type goexitPanic struct{}
 
 // judge turns the error of a call into gobreaker's verdict, recording
 // failures so that the state change they may cause can say why.

@@ -2,8 +2,10 @@ package breaker
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/probekit/probekit/core"
@@ -69,4 +71,36 @@ func TestGuardedTypedNil(t *testing.T) {
 			t.Fatalf("probe %d: message %q, want it to contain %q", i, msg, want)
 		}
 	}
+}
+
+// TestGoexitTrialDoesNotWedge: a trial call of the half-open breaker that
+// calls runtime.Goexit (t.FailNow, testify's require in a guarded check)
+// never returned to gobreaker, which kept counting it as in flight: the
+// breaker stayed half-open for good, refusing every call with "too many
+// requests". It now counts as a failed trial, and the goroutine still ends.
+func TestGoexitTrialDoesNotWedge(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		b := mustNew(t, "pg", Settings{FailureThreshold: 1, OpenTimeout: time.Second, Retry: noRetry})
+		ctx := context.Background()
+		_ = b.Do(ctx, func(context.Context) error { return errRefused })
+		time.Sleep(2 * time.Second)
+		if got := b.State(); got != StateHalfOpen {
+			t.Fatalf("state %v, want half-open", got)
+		}
+		ended := make(chan struct{})
+		go func() {
+			defer close(ended)
+			_ = b.Do(ctx, func(context.Context) error { runtime.Goexit(); return nil })
+			t.Error("Do returned after its fn called runtime.Goexit")
+		}()
+		<-ended
+		time.Sleep(2 * time.Second) // a failed trial opens the breaker again, for OpenTimeout
+		if err := b.Do(ctx, func(context.Context) error { return nil }); err != nil {
+			t.Fatalf("Do after the trial that exited = %v, want the call made", err)
+		}
+		if got := b.State(); got != StateClosed {
+			t.Fatalf("state %v, want closed", got)
+		}
+	})
 }

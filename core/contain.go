@@ -154,12 +154,20 @@ func isNil(err error) bool {
 
 // elsewhere runs fn on a goroutine of its own and waits for it, so that user
 // code in fn that calls runtime.Goexit ends that goroutine, not the
-// caller's: a probe's request, a scheduler, Shutdown.
-func elsewhere(fn func()) {
+// caller's: a probe's request, a scheduler, Shutdown. It waits until fn
+// ends or stop is closed, whichever comes first (a nil stop: until fn
+// ends), and reports whether fn ended: user code that never returns then
+// keeps only fn's goroutine, never the caller.
+func elsewhere(fn func(), stop <-chan struct{}) bool {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		fn()
 	}()
-	<-done
+	select {
+	case <-done:
+		return true
+	case <-stop:
+		return false
+	}
 }

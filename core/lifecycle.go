@@ -102,9 +102,14 @@ type hook struct {
 // requests have drained: close database pools, flush telemetry. Hooks run
 // once, in reverse registration order (the last opened resource closes
 // first), each with the context that bounds all hooks (Options.HookTimeout).
+// A hook still running when that context ends is abandoned (reported as its
+// error, wrapping context.DeadlineExceeded); the hooks after it run with the
+// ended context, waited for no longer than one more HookTimeout together.
 // Each hook runs on a goroutine of its own: a hook that panics, calls
 // runtime.Goexit or returns an error whose methods panic is reported as its
-// error; the others still run. An empty name or a nil fn is an error.
+// error; the others still run. An empty name or a nil fn is an error, and so
+// is a hook registered once the sequence has run the hooks (it would never
+// run): that error wraps ErrShutdownInProgress.
 func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) error {
 	switch {
 	case name == "":
@@ -114,6 +119,9 @@ func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) e
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.hooksRan {
+		return fmt.Errorf("core: OnShutdown %q: the shutdown hooks have run already, it would never run: %w", name, ErrShutdownInProgress)
+	}
 	r.hooks = append(r.hooks, hook{name: name, fn: fn})
 	return nil
 }
@@ -253,7 +261,7 @@ func (r *Registry) shutdown(ctx context.Context, stop func(context.Context) erro
 	case <-ctx.Done():
 		delay.Stop()
 		log.Warn("probekit: propagation delay cut short, closing listeners", "after", since(start), "delay", r.opts.PropagationDelay,
-			"cause", context.Cause(ctx), "in_flight", r.inFlight.Count())
+			"cause", redactError(context.Cause(ctx)), "in_flight", r.inFlight.Count())
 	}
 	close(r.closing) // other servers of this registry (see Run) stop now too
 	r.phaseDone("propagation")
@@ -315,7 +323,8 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 	}
 	args := []any{"after", dte.Elapsed.Round(time.Millisecond), "drain_timeout", dte.Timeout, "abandoned", dte.Abandoned}
 	if dte.Cause != nil {
-		args = append(args, "cause", dte.Cause)
+		// The caller's error, which may hold secrets: logged like a check's.
+		args = append(args, "cause", redactError(dte.Cause))
 	}
 	if stopTimedOut {
 		r.opts.Logger.Warn("probekit: drain incomplete: the server's graceful stop timed out", args...)
@@ -338,14 +347,24 @@ func since(start time.Time) time.Duration { return time.Since(start).Round(time.
 func (r *Registry) runHooks(ctx context.Context) []error {
 	r.mu.Lock()
 	hooks := r.hooks
-	r.hooks = nil
+	r.hooks, r.hooksRan = nil, true
 	r.mu.Unlock()
 	hookCtx, cancel := context.WithTimeout(ctx, r.opts.HookTimeout)
 	defer cancel()
+	// A hook that ignores its context is abandoned when the context ends.
+	// The hooks after it still run, with the ended context (they may release
+	// what needs no wait), and are waited for no longer than one more
+	// HookTimeout, all together: the sequence always ends.
+	limit, graced := hookCtx.Done(), false
 	var errs []error
 	for i := len(hooks) - 1; i >= 0; i-- {
 		h := hooks[i]
-		if err := callHook(hookCtx, h.fn); err != nil {
+		if hookCtx.Err() != nil && !graced {
+			grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.HookTimeout)
+			defer cancel()
+			limit, graced = grace.Done(), true
+		}
+		if err := callHook(hookCtx, limit, h.fn); err != nil {
 			r.opts.Logger.Warn("probekit: shutdown hook failed", "hook", h.name, "err", redactError(err))
 			errs = append(errs, fmt.Errorf("core: shutdown hook %q: %w", h.name, err))
 			continue
@@ -355,12 +374,15 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 	return errs
 }
 
-// callHook runs fn on a goroutine of its own and waits for it to return.
-// Whatever fn does becomes its error (a panic, a runtime.Goexit, an error
-// whose methods panic) and cannot stop the other hooks or end the goroutine
-// running Shutdown.
-func callHook(ctx context.Context, fn func(context.Context) error) (err error) {
-	elsewhere(func() {
+// callHook runs fn on a goroutine of its own and waits for it to return, or
+// for limit to be closed. Whatever fn does becomes its error (a panic, a
+// runtime.Goexit, an error whose methods panic, never returning) and cannot
+// stop the other hooks or end or hold the goroutine running Shutdown.
+func callHook(ctx context.Context, limit <-chan struct{}, fn func(context.Context) error) error {
+	result := make(chan error, 1) // the abandoned goroutine of a stuck hook never blocks
+	ended := elsewhere(func() {
+		var err error
+		defer func() { result <- err }() // on runtime.Goexit too
 		var e error
 		v, panicked := protect(func() { e = fn(ctx) }, func() { err = exitedError("hook") })
 		if panicked {
@@ -369,6 +391,9 @@ func callHook(ctx context.Context, fn func(context.Context) error) (err error) {
 		if e != nil {
 			err = readError("hook", e, func(u *userError) { err = u })
 		}
-	})
-	return err
+	}, limit)
+	if !ended {
+		return fmt.Errorf("still running at the hook timeout, abandoned: %w", context.DeadlineExceeded)
+	}
+	return <-result
 }

@@ -16,7 +16,11 @@ import (
 // not block: they are called on the evaluation path. Each call is contained:
 // a panic or runtime.Goexit abandons that call only (the other observers are
 // still called, and the fault is logged once per observer); it never ends a
-// probe's or a caller's goroutine.
+// probe's or a caller's goroutine. A call that blocks holds up a probe or
+// the shutdown sequence no longer than Options.DefaultTimeout, but keeps its
+// goroutine, and delays the observers after it. An observer may evaluate the
+// registry: while a result is being delivered, an evaluation of its check
+// gets that result, and does not call the check again.
 type Observer interface {
 	// ObserveResult is called after every run of a check.
 	ObserveResult(r Result)
@@ -59,7 +63,8 @@ type slogObserver struct{ log *slog.Logger }
 // carries the transition's reason and, under "error", the raw error of a
 // check's transition passed through [Redact]: one line, at most 1 KiB, with
 // passwords, tokens and URL user info removed, so that an operator can tell
-// a failed login from a missing table without Options.ExposeErrors.
+// a failed login from a missing table without Options.ExposeErrors. The
+// other fields are logged on one line too, non-printable runes as spaces.
 // The registry always installs one on Options.Logger.
 func NewSlogObserver(l *slog.Logger) Observer {
 	if l == nil {
@@ -79,19 +84,23 @@ func (o slogObserver) ObserveTransition(t Transition) {
 	case "unavailable", "degraded", "open", "half-open":
 		level = slog.LevelWarn
 	}
+	// Every field may come from a check's reason or a Notify caller: each
+	// goes out one printable line (log/slog's JSON handler would pass C1
+	// controls and bidi overrides on to whoever reads the log).
+	component, to := oneLine(t.Component), oneLine(t.To)
 	attrs := []slog.Attr{
-		slog.String("component", t.Component),
-		slog.String("name", t.Name),
-		slog.String("from", t.From),
-		slog.String("to", t.To),
+		slog.String("component", component),
+		slog.String("name", oneLine(t.Name)),
+		slog.String("from", oneLine(t.From)),
+		slog.String("to", to),
 	}
 	if t.Reason != "" {
-		attrs = append(attrs, slog.String("reason", t.Reason))
+		attrs = append(attrs, slog.String("reason", oneLine(t.Reason)))
 	}
 	if t.Err != nil {
 		attrs = append(attrs, slog.String("error", redactError(t.Err)))
 	}
-	o.log.LogAttrs(context.Background(), level, "probekit: "+t.Component+" "+t.To, attrs...)
+	o.log.LogAttrs(context.Background(), level, "probekit: "+component+" "+to, attrs...)
 }
 
 // observerEntry is one observer of a registry; faulted is set once one of

@@ -197,11 +197,17 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 
 // cacheable reports whether every check a probe of kind would read is a
 // background check, so that its answer depends on stored results only.
+//
+// Never while starting, for readiness and startup: their evaluation may end
+// Starting, and the transition reaches observers before it returns. An
+// observer that probes the registry then (one mirroring the probes, such as
+// a gRPC health server) would wait for the render lock held by the very
+// probe that waits for it, and every later probe behind them both.
 func (r *Registry) cacheable(kind Kind) bool {
-	need := kind
 	if kind != Liveness && r.State() == StateStarting {
-		need |= Startup
+		return false
 	}
+	need := kind
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, s := range r.sorted {

@@ -24,6 +24,9 @@ type Options struct {
 
 	// Logger receives one line per transition (check status change,
 	// lifecycle state change), never one per probe. Default: slog.Default().
+	// Its handler is contained like a check: a panic or runtime.Goexit in it
+	// loses that record only, and a call that blocks is waited for no longer
+	// than DefaultTimeout.
 	Logger *slog.Logger
 
 	// Observers are called with every result and transition, in addition
@@ -101,6 +104,7 @@ func (o Options) normalize() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	o.Logger = containLogger(o.Logger, o.DefaultTimeout)
 	if o.Instance == "" {
 		o.Instance, _ = os.Hostname()
 	}
@@ -121,13 +125,14 @@ type Registry struct {
 	observers atomic.Pointer[[]*observerEntry]
 	observeMu sync.Mutex // serializes AddObserver and its removals
 
-	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks
+	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks, hooksRan
 	checks   map[string]*checkState
 	sorted   []*checkState // by name, for stable output
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	closed   bool
 	hooks    []hook
+	hooksRan bool // the shutdown sequence has taken hooks: later ones would never run
 
 	loops sync.WaitGroup // background schedulers, one per background check
 	calls callTracker    // check function calls (runner goroutines)
@@ -291,14 +296,26 @@ func (r *Registry) lookup(name string) *checkState {
 // outside core, such as circuit breakers, use it so that all state changes of
 // a service are reported in one place. It is safe to call from any
 // goroutine, and returns once every observer has been called: observers run
-// contained (see [Observer]), on a goroutine of their own.
+// contained (see [Observer]), on a goroutine of their own. An observer that
+// blocks is waited for no longer than Options.DefaultTimeout: the delivery
+// then goes on without the caller.
 func (r *Registry) Notify(t Transition) {
 	if t.Time.IsZero() {
 		t.Time = r.now()
 	}
 	events := []Transition{t}
-	list := *r.observers.Load()
-	elsewhere(func() { r.deliver(list, nil, events, 0) })
+	r.deliverElsewhere(*r.observers.Load(), nil, events)
+}
+
+// deliverElsewhere delivers res and events to list from a goroutine that is
+// not a runner (a probe's, a scheduler, Shutdown): on one of their own,
+// waited for no longer than Options.DefaultTimeout, so that an observer
+// that never returns (a send on a channel nobody reads) cannot hold up a
+// probe past its timeout, or the shutdown sequence for good.
+func (r *Registry) deliverElsewhere(list []*observerEntry, res *Result, events []Transition) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.opts.DefaultTimeout)
+	defer cancel()
+	elsewhere(func() { r.deliver(list, res, events, 0) }, ctx.Done())
 }
 
 // deliver passes res (unless nil), then each event, to every observer of

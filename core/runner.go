@@ -31,6 +31,7 @@ type run struct {
 	deadline time.Time
 	done     chan struct{} // closed when the function has returned
 	recorded bool          // result holds the run's outcome; guarded by checkState.mu
+	returned bool          // the function returned and its outcome is recorded: only observers remain; guarded by checkState.mu
 	result   Result
 	counted  time.Time // when a stuck-call failure was last counted; guarded by checkState.mu
 }
@@ -72,7 +73,14 @@ func (s *checkState) last() Result {
 func (s *checkState) begin(parent context.Context, background bool) (*run, Result) {
 	now := s.reg.now()
 	s.mu.Lock()
-	if r := s.running; r != nil {
+	if r := s.running; r != nil && r.returned && now.Before(r.deadline) {
+		// The call is over and its observers are being called: its outcome
+		// is the answer (see finish).
+		res := r.result
+		s.mu.Unlock()
+		return nil, res
+	}
+	if r := s.running; r != nil && !r.returned {
 		if now.Before(r.deadline) {
 			s.mu.Unlock()
 			return r, Result{}
@@ -162,9 +170,22 @@ func (s *checkState) abandon(r *run) {
 // finish records the outcome of r (unless a waiter already recorded its
 // timeout) and frees the check for the next call. It runs on r's runner
 // goroutine, so observers are called directly there; should one call
-// runtime.Goexit, the deferred close still frees r's waiters.
+// runtime.Goexit, the deferred calls still free the check and r's waiters.
+//
+// r stays the check's call while its observers are called, so that an
+// evaluation meanwhile (an observer's own, say) gets r's outcome at once
+// (see begin): otherwise an observer that evaluates the registry would set
+// off a new call from each call's delivery, without end. Past r's deadline
+// (a slow observer) a new call starts as usual.
 func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
 	defer close(r.done)
+	defer func() {
+		s.mu.Lock()
+		if s.running == r {
+			s.running = nil
+		}
+		s.mu.Unlock()
+	}()
 	s.mu.Lock()
 	var res Result
 	var events []Transition
@@ -173,9 +194,7 @@ func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
 		res, events = s.recordLocked(err, d, at)
 		r.recorded, r.result, recorded = true, res, true
 	}
-	if s.running == r {
-		s.running = nil
-	}
+	r.returned = true
 	s.mu.Unlock()
 	if recorded {
 		s.reg.deliver(*s.reg.observers.Load(), &res, events, 0) // before waiters return, so observers see it first
@@ -317,8 +336,7 @@ func (s *checkState) message(err error) string {
 // is not a runner (a probe's, a scheduler): observers run on one of their
 // own. Called without s.mu.
 func (s *checkState) emitElsewhere(res Result, events []Transition) {
-	list := *s.reg.observers.Load()
-	elsewhere(func() { s.reg.deliver(list, &res, events, 0) })
+	s.reg.deliverElsewhere(*s.reg.observers.Load(), &res, events)
 }
 
 // schedule runs a background check every Interval until ctx ends.
