@@ -74,7 +74,7 @@ func TestRegisterMatchesCore(t *testing.T) {
 			} else {
 				echohealth.Register(e.Group(prefix), h)
 			}
-			var ref http.Handler = h.Handler()
+			ref := h.Handler()
 			if prefix != "" {
 				ref = http.StripPrefix(prefix, ref)
 			}
@@ -195,7 +195,7 @@ func TestRegisterMiddleware(t *testing.T) {
 	if rec := serve(e, "GET", "/readyz", ""); rec.Code != http.StatusForbidden {
 		t.Errorf("GET /readyz without X-Allowed = %d, want 403", rec.Code)
 	}
-	req := httptest.NewRequest("GET", "/readyz", nil)
+	req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
 	req.Header.Set("X-Allowed", "1")
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)

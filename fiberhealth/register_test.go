@@ -92,7 +92,7 @@ func TestRegisterMatchesCore(t *testing.T) {
 				} else {
 					fiberhealth.Register(app.Group(prefix), h)
 				}
-				var ref http.Handler = h.Handler()
+				ref := h.Handler()
 				if prefix != "" {
 					ref = http.StripPrefix(prefix, ref)
 				}
@@ -253,7 +253,7 @@ func TestRegisterMiddleware(t *testing.T) {
 	if code, _, _ := fiberServe(t, app, "GET", "/readyz", ""); code != http.StatusForbidden {
 		t.Errorf("GET /readyz without X-Allowed = %d, want 403", code)
 	}
-	req := httptest.NewRequest("GET", "/readyz", nil)
+	req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
 	req.Header.Set("X-Allowed", "1")
 	resp, err := app.Test(req, -1)
 	if err != nil {

@@ -487,7 +487,8 @@ func runServeError(t *testing.T, serve ServeFunc) {
 		t.Errorf("Run on a closed listener has not returned within %v", waitTimeout)
 		cancel()
 		select { // give a stuck runner its shutdown before leaving
-		case <-done:
+		case err := <-done:
+			t.Logf("Run returned %v once its context was cancelled", err)
 		case <-time.After(waitTimeout):
 		}
 	}
