@@ -212,7 +212,7 @@ func serveAsync(t *testing.T, serve func(context.Context, net.Listener) error) (
 		case <-done:
 			return served
 		case <-time.After(10 * time.Second):
-			return errors.New("Serve did not return 10s after its context ended")
+			return errors.New("the runner did not return 10s after its context ended")
 		}
 	}
 	return "http://" + ln.Addr().String(), cancel, wait
