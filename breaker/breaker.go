@@ -118,7 +118,7 @@ func New(name string, s Settings) (*Breaker, error) {
 		Timeout:       s.OpenTimeout,
 		ReadyToTrip:   b.readyToTrip,
 		OnStateChange: b.onStateChange,
-		IsExcluded:    func(err error) bool { return err == errExcluded },
+		IsExcluded:    func(err error) bool { return err == errExcluded }, //nolint:errorlint // errExcluded is returned unwrapped by this package alone; errors.Is would run the Unwrap and Is methods of user errors
 	})
 	return b, nil
 }

@@ -38,7 +38,7 @@ func (o *observer) breakerPath(name string) string {
 
 func newRegistry(t *testing.T, logs *bytes.Buffer, obs ...core.Observer) *core.Registry {
 	t.Helper()
-	var h slog.Handler = slog.DiscardHandler
+	h := slog.DiscardHandler
 	if logs != nil {
 		h = slog.NewTextHandler(logs, nil)
 	}

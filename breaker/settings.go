@@ -109,10 +109,10 @@ func (s Settings) normalize() (Settings, error) {
 		{"Retry.MaxAttempts", s.Retry.MaxAttempts},
 	} {
 		if n.v < 0 {
-			return s, fmt.Errorf("Settings.%s is negative (%d)", n.field, n.v)
+			return s, fmt.Errorf("Settings.%s is negative (%d)", n.field, n.v) //nolint:staticcheck // ST1005: the message starts with the Go name of the field it is about
 		}
 		if n.v > math.MaxUint32 {
-			return s, fmt.Errorf("Settings.%s is too large (%d)", n.field, n.v)
+			return s, fmt.Errorf("Settings.%s is too large (%d)", n.field, n.v) //nolint:staticcheck // ST1005: the message starts with the Go name of the field it is about
 		}
 	}
 	for _, d := range []struct {
@@ -125,7 +125,7 @@ func (s Settings) normalize() (Settings, error) {
 		{"Retry.MaxElapsed", s.Retry.MaxElapsed},
 	} {
 		if d.v < 0 {
-			return s, fmt.Errorf("Settings.%s is negative (%v)", d.field, d.v)
+			return s, fmt.Errorf("Settings.%s is negative (%v)", d.field, d.v) //nolint:staticcheck // ST1005: the message starts with the Go name of the field it is about
 		}
 	}
 	if s.FailureThreshold == 0 {

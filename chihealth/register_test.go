@@ -2,9 +2,7 @@ package chihealth_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/probekit/probekit/chihealth"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
 )
 
 func newRegistry(t *testing.T) *core.Registry {
@@ -64,38 +63,27 @@ func TestEscapedSlashIsNoCheck(t *testing.T) {
 }
 
 // TestRunRejectsNil checks that a nil handler or registry is an error at
-// once, rather than a server that runs and then crashes at shutdown, and
-// that Serve closes its listener then.
+// once, from Run and from Serve (conformance.RejectsNil).
 func TestRunRejectsNil(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		handler http.Handler
-		h       *core.Registry
-		want    string
-	}{
-		{"nil handler", nil, newRegistry(t), "chihealth: handler is nil"},
-		{"nil registry", chi.NewRouter(), nil, "chihealth: registry is nil"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			// An address Run must not listen on: it validates first.
-			if err := chihealth.Run(context.Background(), tc.handler, "127.0.0.1:-1", tc.h); err == nil || err.Error() != tc.want {
-				t.Errorf("Run = %v, want %q", err, tc.want)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := chihealth.Serve(context.Background(), tc.handler, ln, tc.h); err == nil || err.Error() != tc.want {
-				t.Errorf("Serve = %v, want %q", err, tc.want)
-			}
-			if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
-				t.Errorf("Serve did not close its listener on error: Accept = %v", err)
-			}
-		})
-	}
+	conformance.RejectsNil(t, runner, []conformance.NilCase[http.Handler]{
+		{Name: "nil handler", F: nil, H: newRegistry(t), Want: "chihealth: handler is nil"},
+		{Name: "nil registry", F: chi.NewRouter(), H: nil, Want: "chihealth: registry is nil"},
+	})
+}
+
+// TestRun checks that Run listens on the address it is given
+// (conformance.RunAddr).
+func TestRun(t *testing.T) {
+	t.Parallel()
+	conformance.RunAddr(t, runner)
+}
+
+// runner is chihealth's pair of runners, serving a bare chi router.
+var runner = conformance.Runner[http.Handler]{
+	Run:   chihealth.Run,
+	Serve: chihealth.Serve,
+	New:   func() http.Handler { return chi.NewRouter() },
 }
 
 func TestRegisterNilRegistry(t *testing.T) {

@@ -118,7 +118,7 @@ func (c Check) normalize(defaultTimeout time.Duration) (Check, error) {
 		return c, fmt.Errorf("%w: name is empty", ErrInvalidCheck)
 	}
 	if !validName(c.Name) {
-		return c, fmt.Errorf("%w %q: name may only hold letters, digits and -_.:", ErrInvalidCheck, c.Name)
+		return c, fmt.Errorf("%w %q: name may only hold letters, digits and -_.:", ErrInvalidCheck, c.Name) //nolint:staticcheck // ST1005: the message ends with the list of the characters allowed
 	}
 	if c.Check == nil {
 		return c, fmt.Errorf("%w %q: Check func is nil", ErrInvalidCheck, c.Name)

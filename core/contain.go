@@ -80,7 +80,7 @@ func (e *userError) Unwrap() error { return e.err }
 // it is degraded, without calling user code: a user's error has been read
 // into a userError already; the others are the registry's own.
 func describe(err error) (reason string, degraded bool) {
-	if u, ok := err.(*userError); ok {
+	if u, ok := err.(*userError); ok { //nolint:errorlint // only this package makes a *userError, never wrapped; errors.As would run user code (Unwrap, As), which describe must not
 		return u.reason, u.degraded
 	}
 	return Reason(err), false

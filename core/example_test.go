@@ -69,7 +69,7 @@ func ExampleRegistry_Handler() {
 		return core.Unhealthy("cache: timeout after 800ms", context.DeadlineExceeded)
 	}})
 	w := httptest.NewRecorder()
-	h.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/readyz?verbose", nil))
+	h.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz?verbose", nil))
 	fmt.Print(w.Code, "\n", w.Body.String())
 	// Output:
 	// 503

@@ -145,7 +145,7 @@ func (s *checkState) conclude(r *run, parent context.Context, background bool, s
 		s.abandon(r)
 		return
 	case err != nil:
-		if _, read := err.(*userError); !read {
+		if _, read := err.(*userError); !read { //nolint:errorlint // errors.As would run the user error's Unwrap and As here, outside the guard readError puts around user code
 			// Read here, before recording: reading it may panic, exit or
 			// hang, and only this goroutine may suffer that.
 			err = readError("check", err, func(u *userError) { s.finish(r, u, elapsed, end) })

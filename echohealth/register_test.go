@@ -9,49 +9,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
 	"github.com/probekit/probekit/echohealth"
 )
-
-// probeCases are requests under the probe mount point; every one must get
-// the answer core's own handler gives.
-var probeCases = []struct {
-	method, target, accept string
-	failing                bool // use the registry with a failing critical check
-	code                   int
-}{
-	{"GET", "/livez", "", false, 200},
-	{"GET", "/readyz", "", false, 200},
-	{"GET", "/readyz", "", true, 503},
-	{"GET", "/startupz", "", false, 200},
-	{"GET", "/healthz", "", false, 200},
-	{"GET", "/ready", "", true, 503},
-	{"GET", "/readyz/", "", false, 200},
-	{"GET", "/readyz/db", "", false, 200},
-	{"GET", "/readyz/queue", "", true, 503},
-	{"GET", "/livez/db:primary", "", false, 200},
-	{"GET", "/readyz/db%3Aprimary", "", false, 200},
-	{"GET", "/startupz/boot", "", false, 200},
-	{"GET", "/livez/db", "", false, 404},
-	{"GET", "/readyz/nope", "", false, 404},
-	{"GET", "/readyz/no%20such", "", false, 404},
-	{"GET", "/readyz/100%25", "", false, 404},
-	{"GET", "/readyz?verbose", "", false, 200},
-	{"GET", "/readyz?verbose", "", true, 503},
-	{"GET", "/readyz?verbose=false", "", false, 200},
-	{"GET", "/readyz?verbose=maybe", "", false, 400},
-	{"GET", "/readyz?exclude=cache", "", false, 200},
-	{"GET", "/readyz?exclude=queue&verbose", "", true, 200},
-	{"GET", "/readyz?exclude=nope", "", false, 400},
-	{"GET", "/readyz?exclude=%ZZ", "", false, 400},
-	{"GET", "/readyz", "application/health+json", false, 200},
-	{"GET", "/livez/db:primary", "application/health+json", false, 200},
-	{"HEAD", "/readyz", "", false, 200},
-	{"HEAD", "/readyz", "", true, 503},
-	{"HEAD", "/livez/db:primary", "", false, 200},
-	{"POST", "/readyz", "", false, 405},
-	{"DELETE", "/livez/db", "", false, 405},
-	{"OPTIONS", "/healthz", "", false, 405},
-}
 
 // timestamp is the one part of a report that differs between two
 // evaluations of the same results.
@@ -62,8 +22,8 @@ var timestamp = regexp.MustCompile(`"timestamp":"[^"]*"`)
 func TestRegisterMatchesCore(t *testing.T) {
 	t.Parallel()
 	regs := map[bool]*core.Registry{
-		false: newRegistry(t, core.Options{}, false),
-		true:  newRegistry(t, core.Options{}, true),
+		false: conformance.MatchRegistry(t, core.Options{}, false),
+		true:  conformance.MatchRegistry(t, core.Options{}, true),
 	}
 	for _, prefix := range []string{"", "/internal"} {
 		servers := map[bool][2]http.Handler{}
@@ -74,19 +34,19 @@ func TestRegisterMatchesCore(t *testing.T) {
 			} else {
 				echohealth.Register(e.Group(prefix), h)
 			}
-			var ref http.Handler = h.Handler()
+			ref := h.Handler()
 			if prefix != "" {
 				ref = http.StripPrefix(prefix, ref)
 			}
 			servers[failing] = [2]http.Handler{e, ref}
 		}
-		for _, tc := range probeCases {
-			t.Run(tc.method+" "+prefix+tc.target, func(t *testing.T) {
-				srv := servers[tc.failing]
-				got := serve(srv[0], tc.method, prefix+tc.target, tc.accept)
-				want := serve(srv[1], tc.method, prefix+tc.target, tc.accept)
-				if got.Code != tc.code || want.Code != tc.code {
-					t.Fatalf("code: echo %d, core %d, want %d", got.Code, want.Code, tc.code)
+		for _, tc := range conformance.MatchRequests() {
+			t.Run(tc.Method+" "+prefix+tc.Target, func(t *testing.T) {
+				srv := servers[tc.Failing]
+				got := serve(srv[0], tc.Method, prefix+tc.Target, tc.Accept)
+				want := serve(srv[1], tc.Method, prefix+tc.Target, tc.Accept)
+				if got.Code != tc.Code || want.Code != tc.Code {
+					t.Fatalf("code: echo %d, core %d, want %d", got.Code, want.Code, tc.Code)
 				}
 				if !reflect.DeepEqual(got.Header(), want.Header()) {
 					t.Errorf("headers differ:\necho %v\ncore %v", got.Header(), want.Header())
@@ -96,7 +56,7 @@ func TestRegisterMatchesCore(t *testing.T) {
 				if g != w {
 					t.Errorf("bodies differ:\necho %q\ncore %q", g, w)
 				}
-				if tc.method == http.MethodHead && got.Body.Len() != 0 {
+				if tc.Method == http.MethodHead && got.Body.Len() != 0 {
 					t.Errorf("HEAD answered with a body: %q", got.Body)
 				}
 			})
@@ -119,7 +79,7 @@ func serve(h http.Handler, method, target, accept string) *httptest.ResponseReco
 // make a check path (core's unescaped path has a segment too many).
 func TestRegisterNotProbes(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t, core.Options{}, false)
+	h := conformance.MatchRegistry(t, core.Options{}, false)
 	e := echo.New()
 	echohealth.Register(e.Group("/internal"), h)
 	for _, target := range []string{
@@ -180,7 +140,7 @@ func TestRegisterMountedAt(t *testing.T) {
 // before the probes, and only there.
 func TestRegisterMiddleware(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t, core.Options{}, false)
+	h := conformance.MatchRegistry(t, core.Options{}, false)
 	e := echo.New()
 	deny := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -195,7 +155,7 @@ func TestRegisterMiddleware(t *testing.T) {
 	if rec := serve(e, "GET", "/readyz", ""); rec.Code != http.StatusForbidden {
 		t.Errorf("GET /readyz without X-Allowed = %d, want 403", rec.Code)
 	}
-	req := httptest.NewRequest("GET", "/readyz", nil)
+	req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
 	req.Header.Set("X-Allowed", "1")
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)

@@ -2,182 +2,42 @@ package echohealth_test
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net"
-	"net/http"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
 	"github.com/probekit/probekit/echohealth"
 )
 
-// get requests url on a connection of its own and returns the status code
-// and body.
-func get(url string) (int, string, error) {
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
-	resp, err := client.Get(url)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), err
-}
-
-// TestServeGracefulShutdown runs a server through Serve, cancels its context
-// while a slow request is in flight and checks the sequence: readiness fails
-// at once while the server still serves, the slow request completes, Serve
-// returns nil and the port refuses connections.
-func TestServeGracefulShutdown(t *testing.T) {
-	t.Parallel()
-	h := newRegistry(t, core.Options{PropagationDelay: time.Second, DrainTimeout: 5 * time.Second}, false)
-	release := make(chan struct{})
-	e := echo.New()
-	e.Use(echohealth.Drain(h), middleware.Recover())
-	echohealth.Register(e, h)
-	e.GET("/app/slow", func(c echo.Context) error {
-		<-release
-		return c.String(http.StatusOK, "done")
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- echohealth.Serve(ctx, e, ln, h) }()
-
-	if code, _, err := get(base + "/readyz"); err != nil || code != http.StatusOK {
-		t.Fatalf("GET /readyz before shutdown = %d, %v; want 200", code, err)
-	}
-	type result struct {
-		code int
-		body string
-		err  error
-	}
-	slow := make(chan result, 1)
-	go func() {
-		code, body, err := get(base + "/app/slow")
-		slow <- result{code, body, err}
-	}()
-	waitFor(t, "the slow request to be in flight", func() bool { return h.InFlight().Count() == 1 })
-
-	cancel()
-	waitFor(t, "draining", h.Draining)
-	code, body, err := get(base + "/readyz")
-	if err != nil || code != http.StatusServiceUnavailable || !strings.Contains(body, "shutting down") {
-		t.Errorf("GET /readyz while draining = %d %q, %v; want 503 shutting down", code, body, err)
-	}
-	if code, _, err := get(base + "/livez"); err != nil || code != http.StatusOK {
-		t.Errorf("GET /livez while draining = %d, %v; want 200", code, err)
-	}
-	close(release)
-	if r := <-slow; r.err != nil || r.code != http.StatusOK || r.body != "done" {
-		t.Errorf("slow request = %d %q, %v; want 200 done", r.code, r.body, r.err)
-	}
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Errorf("Serve = %v, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return 10s after its context ended")
-	}
-	if h.State() != core.StateStopped {
-		t.Errorf("state = %v, want stopped", h.State())
-	}
-	if _, _, err := get(base + "/livez"); err == nil {
-		t.Error("GET after Serve returned succeeded, want connection refused")
-	}
-}
-
-// TestRun checks Run's own part: it listens on addr, and a listen error is
-// returned wrapped, after the shutdown hooks ran.
+// TestRun checks that Run listens on the address it is given
+// (conformance.RunAddr). Graceful shutdown and a failing listener are the
+// conformance suite's (TestConformance).
 func TestRun(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name    string
-		addr    string
-		wantErr bool
-	}{
-		{"cancelled", "127.0.0.1:0", false},
-		{"bad address", "127.0.0.1:-1", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			h, err := core.New(core.Options{Logger: quiet, PropagationDelay: time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var hookRan atomic.Bool
-			if err := h.OnShutdown("db", func(context.Context) error { hookRan.Store(true); return nil }); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			cancel()
-			err = echohealth.Run(ctx, echo.New(), tc.addr, h)
-			if !hookRan.Load() {
-				t.Errorf("Run(%q) returned without running the shutdown hooks", tc.addr)
-			}
-			var opErr *net.OpError
-			switch {
-			case tc.wantErr && !errors.As(err, &opErr):
-				t.Errorf("Run(%q) = %v, want a *net.OpError", tc.addr, err)
-			case !tc.wantErr && err != nil:
-				t.Errorf("Run(%q) = %v, want nil", tc.addr, err)
-			}
-		})
-	}
+	conformance.RunAddr(t, runner)
 }
 
-// TestRunRejectsNil checks that a nil echo or registry is an error at once,
-// rather than a server that runs and then crashes at shutdown, and that
-// Serve closes its listener then.
+// TestRunRejectsNil checks that a nil echo, an echo without its Server, or
+// a nil registry is an error at once, from Run and from Serve
+// (conformance.RejectsNil).
 func TestRunRejectsNil(t *testing.T) {
 	t.Parallel()
 	h, err := core.New(core.Options{Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name string
-		e    *echo.Echo
-		h    *core.Registry
-		want string
-	}{
-		{"nil echo", nil, h, "echohealth: echo is nil"},
-		{"nil server", &echo.Echo{}, h, "echohealth: echo's Server is nil"},
-		{"nil registry", echo.New(), nil, "echohealth: registry is nil"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			// An address Run must not listen on: it validates first.
-			if err := echohealth.Run(context.Background(), tc.e, "127.0.0.1:-1", tc.h); err == nil || err.Error() != tc.want {
-				t.Errorf("Run = %v, want %q", err, tc.want)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := echohealth.Serve(context.Background(), tc.e, ln, tc.h); err == nil || err.Error() != tc.want {
-				t.Errorf("Serve = %v, want %q", err, tc.want)
-			}
-			if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
-				t.Errorf("Serve did not close its listener on error: Accept = %v", err)
-			}
-		})
-	}
+	conformance.RejectsNil(t, runner, []conformance.NilCase[*echo.Echo]{
+		{Name: "nil echo", F: nil, H: h, Want: "echohealth: echo is nil"},
+		{Name: "nil server", F: &echo.Echo{}, H: h, Want: "echohealth: echo's Server is nil"},
+		{Name: "nil registry", F: echo.New(), H: nil, Want: "echohealth: registry is nil"},
+	})
 }
+
+// runner is echohealth's pair of runners, serving a bare echo.
+var runner = conformance.Runner[*echo.Echo]{Run: echohealth.Run, Serve: echohealth.Serve, New: echo.New}
 
 // TestServeReadHeaderTimeout checks that Serve sets ReadHeaderTimeout when
 // the server has none and keeps the caller's otherwise.
@@ -206,34 +66,5 @@ func TestServeReadHeaderTimeout(t *testing.T) {
 		if got := e.Server.ReadHeaderTimeout; got != want {
 			t.Errorf("ReadHeaderTimeout preset %v: after Serve %v, want %v", preset, got, want)
 		}
-	}
-}
-
-// TestServeClosedListener checks that a serve failure is returned rather
-// than waited on.
-func TestServeClosedListener(t *testing.T) {
-	t.Parallel()
-	h, err := core.New(core.Options{Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = ln.Close()
-	if err := echohealth.Serve(context.Background(), echo.New(), ln, h); !errors.Is(err, net.ErrClosed) {
-		t.Errorf("Serve on a closed listener = %v, want net.ErrClosed", err)
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 5s waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
 	}
 }

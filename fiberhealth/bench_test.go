@@ -1,14 +1,12 @@
 package fiberhealth_test
 
 import (
-	"context"
-	"fmt"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
 	"github.com/probekit/probekit/fiberhealth"
 	"github.com/valyala/fasthttp"
 )
@@ -63,27 +61,7 @@ func BenchmarkDrain(b *testing.B) {
 // BenchmarkProbe probes /readyz, with 5 background (cached) checks, through
 // fiber's router: the kubelet's steady state.
 func BenchmarkProbe(b *testing.B) {
-	h, err := core.New(core.Options{Logger: quiet})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i := range 5 {
-		err := h.Register(core.Check{
-			Name:     fmt.Sprintf("dep%d", i),
-			Check:    func(context.Context) error { return nil },
-			Interval: time.Hour,
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := h.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
-	defer h.Close()
-	waitRan(b, h)
+	h := conformance.BenchRegistry(b)
 	app := fiber.New()
 	app.Use(fiberhealth.Drain(h))
 	fiberhealth.Register(app, h)

@@ -48,7 +48,7 @@ func drainApp(t *testing.T, prefix string) (*fiber.App, *core.Registry, *atomic.
 // whether the answer asked to close the connection.
 func connectionClose(t *testing.T, app *fiber.App, target string) (int, bool) {
 	t.Helper()
-	resp, err := app.Test(httptest.NewRequest("GET", target, nil), -1)
+	resp, err := app.Test(httptest.NewRequest(http.MethodGet, target, nil), -1)
 	if err != nil {
 		t.Fatalf("GET %s: %v", target, err)
 	}

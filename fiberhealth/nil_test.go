@@ -1,6 +1,7 @@
 package fiberhealth_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -15,7 +16,7 @@ func TestRegisterNilRegistry(t *testing.T) {
 	fiberhealth.Register(app, nil)
 	app.Get("/orders", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	for path, want := range map[string]int{"/readyz": 500, "/livez/db": 500, "/orders": 200} {
-		resp, err := app.Test(httptest.NewRequest("GET", path, nil))
+		resp, err := app.Test(httptest.NewRequest(http.MethodGet, path, nil))
 		if err != nil {
 			t.Fatal(err)
 		}

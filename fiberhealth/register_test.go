@@ -10,50 +10,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
 	"github.com/probekit/probekit/fiberhealth"
 )
-
-// probeCases are requests under the probe mount point; every one must get
-// the answer core's own handler gives.
-var probeCases = []struct {
-	method, target, accept string
-	failing                bool // use the registry with a failing critical check
-	code                   int
-}{
-	{"GET", "/livez", "", false, 200},
-	{"GET", "/readyz", "", false, 200},
-	{"GET", "/readyz", "", true, 503},
-	{"GET", "/startupz", "", false, 200},
-	{"GET", "/healthz", "", false, 200},
-	{"GET", "/ready", "", true, 503},
-	{"GET", "/readyz/", "", false, 200},
-	{"GET", "/readyz/db", "", false, 200},
-	{"GET", "/readyz/queue", "", true, 503},
-	{"GET", "/livez/db:primary", "", false, 200},
-	{"GET", "/readyz/db%3Aprimary", "", false, 200},
-	{"GET", "/startupz/boot", "", false, 200},
-	{"GET", "/livez/db", "", false, 404},
-	{"GET", "/readyz/DB", "", false, 404},
-	{"GET", "/readyz/nope", "", false, 404},
-	{"GET", "/readyz/no%20such", "", false, 404},
-	{"GET", "/readyz/100%25", "", false, 404},
-	{"GET", "/readyz?verbose", "", false, 200},
-	{"GET", "/readyz?verbose", "", true, 503},
-	{"GET", "/readyz?verbose=false", "", false, 200},
-	{"GET", "/readyz?verbose=maybe", "", false, 400},
-	{"GET", "/readyz?exclude=cache", "", false, 200},
-	{"GET", "/readyz?exclude=queue&verbose", "", true, 200},
-	{"GET", "/readyz?exclude=nope", "", false, 400},
-	{"GET", "/readyz?exclude=%ZZ", "", false, 400},
-	{"GET", "/readyz", "application/health+json", false, 200},
-	{"GET", "/livez/db:primary", "application/health+json", false, 200},
-	{"HEAD", "/readyz", "", false, 200},
-	{"HEAD", "/readyz", "", true, 503},
-	{"HEAD", "/livez/db:primary", "", false, 200},
-	{"POST", "/readyz", "", false, 405},
-	{"DELETE", "/livez/db", "", false, 405},
-	{"OPTIONS", "/healthz", "", false, 405},
-}
 
 // timestamp is the one part of a report that differs between two
 // evaluations of the same results.
@@ -70,8 +29,8 @@ var fasthttpOnly = []string{"Date", "Content-Length"}
 func TestRegisterMatchesCore(t *testing.T) {
 	t.Parallel()
 	regs := map[bool]*core.Registry{
-		false: newRegistry(t, core.Options{}, false),
-		true:  newRegistry(t, core.Options{}, true),
+		false: conformance.MatchRegistry(t, core.Options{}, false),
+		true:  conformance.MatchRegistry(t, core.Options{}, true),
 	}
 	configs := map[string]fiber.Config{
 		"default":      {},
@@ -92,19 +51,19 @@ func TestRegisterMatchesCore(t *testing.T) {
 				} else {
 					fiberhealth.Register(app.Group(prefix), h)
 				}
-				var ref http.Handler = h.Handler()
+				ref := h.Handler()
 				if prefix != "" {
 					ref = http.StripPrefix(prefix, ref)
 				}
 				servers[failing] = pair{app, ref}
 			}
-			for _, tc := range probeCases {
-				t.Run(cname+" "+tc.method+" "+prefix+tc.target, func(t *testing.T) {
-					srv := servers[tc.failing]
-					code, hdr, body := fiberServe(t, srv.app, tc.method, prefix+tc.target, tc.accept)
-					want := serve(srv.ref, tc.method, prefix+tc.target, tc.accept)
-					if code != tc.code || want.Code != tc.code {
-						t.Fatalf("code: fiber %d, core %d, want %d", code, want.Code, tc.code)
+			for _, tc := range conformance.MatchRequests() {
+				t.Run(cname+" "+tc.Method+" "+prefix+tc.Target, func(t *testing.T) {
+					srv := servers[tc.Failing]
+					code, hdr, body := fiberServe(t, srv.app, tc.Method, prefix+tc.Target, tc.Accept)
+					want := serve(srv.ref, tc.Method, prefix+tc.Target, tc.Accept)
+					if code != tc.Code || want.Code != tc.Code {
+						t.Fatalf("code: fiber %d, core %d, want %d", code, want.Code, tc.Code)
 					}
 					for k := range hdr {
 						if !slices.Contains(fasthttpOnly, k) {
@@ -172,7 +131,7 @@ func serve(h http.Handler, method, target, accept string) *httptest.ResponseReco
 // not make a check path (core's unescaped path has a segment too many).
 func TestRegisterNotProbes(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t, core.Options{}, false)
+	h := conformance.MatchRegistry(t, core.Options{}, false)
 	for _, cfg := range []fiber.Config{{}, {UnescapePath: true}} {
 		app := fiber.New(cfg)
 		fiberhealth.Register(app.Group("/internal"), h)
@@ -240,7 +199,7 @@ func TestRegisterMountedAt(t *testing.T) {
 // before the probes, and only there.
 func TestRegisterMiddleware(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t, core.Options{}, false)
+	h := conformance.MatchRegistry(t, core.Options{}, false)
 	app := fiber.New()
 	deny := func(c *fiber.Ctx) error {
 		if c.Get("X-Allowed") == "" {
@@ -253,7 +212,7 @@ func TestRegisterMiddleware(t *testing.T) {
 	if code, _, _ := fiberServe(t, app, "GET", "/readyz", ""); code != http.StatusForbidden {
 		t.Errorf("GET /readyz without X-Allowed = %d, want 403", code)
 	}
-	req := httptest.NewRequest("GET", "/readyz", nil)
+	req := httptest.NewRequest(http.MethodGet, "/readyz", nil)
 	req.Header.Set("X-Allowed", "1")
 	resp, err := app.Test(req, -1)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
 	"github.com/probekit/probekit/fiberhealth"
 )
 
@@ -90,7 +91,7 @@ func TestSendStreamCounted(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newRegistry(t, core.Options{PropagationDelay: time.Millisecond, DrainTimeout: 10 * time.Second}, false)
+			h := conformance.MatchRegistry(t, core.Options{PropagationDelay: time.Millisecond, DrainTimeout: 10 * time.Second}, false)
 			pr, pw := io.Pipe()
 			t.Cleanup(func() { pw.Close() })
 			app := newServerApp()
@@ -137,7 +138,7 @@ func TestSendStreamCounted(t *testing.T) {
 // still runs.
 func TestHijackNotCounted(t *testing.T) {
 	t.Parallel()
-	h := newRegistry(t, core.Options{PropagationDelay: time.Millisecond, DrainTimeout: 10 * time.Second}, false)
+	h := conformance.MatchRegistry(t, core.Options{PropagationDelay: time.Millisecond, DrainTimeout: 10 * time.Second}, false)
 	entered, release, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	t.Cleanup(func() {
 		select { // release the hijack handler if the test failed before

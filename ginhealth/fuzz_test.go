@@ -1,189 +1,24 @@
 package ginhealth_test
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"slices"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
 	"github.com/probekit/probekit/ginhealth"
 )
 
-// FuzzMatchesCore: any probe request (method among those gin routes, path
-// under a probe endpoint, query, Accept) gets from the gin engine the same
-// status, headers and body as from core's Handler on an identically
-// configured registry.
+// FuzzMatchesCore: any probe request gets from the gin engine the same status,
+// headers and body as from core's Handler (conformance.FuzzMatchesCore).
 func FuzzMatchesCore(f *testing.F) {
-	addFuzzSeeds(f)
-	f.Fuzz(func(t *testing.T, method, endpoint uint8, segment, query, accept string) {
-		req, ok := fuzzRequest(method, endpoint, segment, query, accept)
-		if !ok {
-			return
-		}
-		// An escaped slash in the endpoint ("/readyz%2F") makes no probe
-		// path for core: the adapter must not answer it as a probe either,
-		// though the 404 is the framework's own.
-		notProbe := strings.Contains(strings.ToUpper(req.URL.RawPath), "%2F")
+	conformance.FuzzMatchesCore(f, func(_ *testing.T, h *core.Registry, req *http.Request) *http.Response {
 		r := gin.New()
-		ginhealth.Register(r, fuzzRegistry(t))
-		got := httptest.NewRecorder()
-		r.ServeHTTP(got, req.Clone(context.Background()))
-		want := httptest.NewRecorder()
-		fuzzRegistry(t).Handler().ServeHTTP(want, req.Clone(context.Background()))
-		if notProbe {
-			if got.Code != http.StatusNotFound || want.Code != http.StatusNotFound {
-				t.Fatalf("%s %s: status %d, core %d, want 404", req.Method, req.RequestURI, got.Code, want.Code)
-			}
-			return
-		}
-		sameProbeAnswer(t, req.Method+" "+req.RequestURI, got.Code, got.Header(), got.Body.Bytes(), want)
+		ginhealth.Register(r, h)
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Result()
 	})
-}
-
-// fuzzRegistry builds one of the two identically configured registries the
-// fuzz target compares: a startup gate, a Startup|Readiness check, a failing
-// check whose raw error holds a secret, an optional one whose reason holds
-// terminal escapes, a background check that is never started and a
-// liveness check. Every check answers the same way every time, so two such
-// registries given the same requests answer the same bytes up to times and
-// durations.
-func fuzzRegistry(t *testing.T) *core.Registry {
-	t.Helper()
-	h, err := core.New(core.Options{Service: "svc", Version: "1.0", Instance: "pod", Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = h.Close() })
-	ok := func(context.Context) error { return nil }
-	for _, c := range []core.Check{
-		{Name: "boot", Kinds: core.Startup, Check: ok},
-		{Name: "migrations", Kinds: core.Startup | core.Readiness, Check: ok},
-		{Name: "db", Check: func(context.Context) error {
-			return errors.New("dial postgres://app:hunter2@10.9.8.7:5432: connection refused")
-		}},
-		{Name: "cache", Optional: true, Check: func(context.Context) error {
-			return core.Degraded("slow \x1b]0;owned\x07 replica\xff", nil)
-		}},
-		{Name: "queue", Interval: time.Hour, Check: ok},
-		{Name: "loop", Kinds: core.Liveness, Check: ok},
-	} {
-		if err := h.Register(c); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return h
-}
-
-// fuzzMethods are the methods the adapter routes to the probes.
-var fuzzMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
-	http.MethodPatch, http.MethodDelete, http.MethodOptions}
-
-// fuzzRequest makes a probe request from fuzz input as a server would read
-// it off the wire: endpoint picks the probe path and segment follows it raw
-// ("/", "/db", "/a%2Fb"), so it may hold escapes and slashes. ok is false for a request the
-// server would refuse before any handler, or for a path that is no probe
-// path even unescaped.
-func fuzzRequest(method, endpoint uint8, segment, query, accept string) (*http.Request, bool) {
-	eps := core.Endpoints()
-	target := eps[int(endpoint)%len(eps)].Path
-	target += wireSafe(segment, "?")
-	if query != "" {
-		target += "?" + wireSafe(query, "")
-	}
-	raw := fuzzMethods[int(method)%len(fuzzMethods)] + " " + target + " HTTP/1.1\r\nHost: x\r\nAccept: " + accept + "\r\n\r\n"
-	req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(raw)))
-	if err != nil || !core.IsEndpointPath(req.URL.Path) {
-		// Not a probe for core's handler: each framework answers such
-		// paths its own way.
-		return nil, false
-	}
-	return req, true
-}
-
-// wireSafe percent-encodes what cannot appear raw in a request target
-// (controls, spaces, non-ASCII, '#', the bytes in also) and a '%' that starts
-// no escape, so the fuzzer reaches the handlers rather than the parser.
-func wireSafe(s, also string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c <= ' ' || c >= 0x7f || c == '#' || strings.IndexByte(also, c) >= 0,
-			c == '%' && (i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2])):
-			fmt.Fprintf(&b, "%%%02X", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-var (
-	fuzzTimeRE     = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"`)
-	fuzzDurationRE = regexp.MustCompile(`"(duration_ms|observedValue)":\d+(\.\d+)?`)
-)
-
-// sameProbeAnswer fails t unless the two answers are the same bytes:
-// status, the probe headers and the body, up to report times and durations.
-func sameProbeAnswer(t *testing.T, req string, code int, hdr http.Header, body []byte, want *httptest.ResponseRecorder) {
-	t.Helper()
-	if code != want.Code {
-		t.Fatalf("%s: status %d, core %d (%q)", req, code, want.Code, want.Body)
-	}
-	for _, k := range []string{"Content-Type", "Cache-Control", "X-Content-Type-Options", "Allow"} {
-		if got, w := hdr.Values(k), want.Header().Values(k); !slices.Equal(got, w) {
-			t.Fatalf("%s: %s %q, core %q", req, k, got, w)
-		}
-	}
-	norm := func(b []byte) string {
-		s := fuzzTimeRE.ReplaceAllString(string(b), `"<time>"`)
-		return fuzzDurationRE.ReplaceAllString(s, `"$1":<ms>`)
-	}
-	if got, w := norm(body), norm(want.Body.Bytes()); got != w {
-		t.Fatalf("%s: body\n%q\ncore\n%q", req, got, w)
-	}
-	if bytes.Contains(body, []byte("hunter2")) {
-		t.Fatalf("%s: secret in body %q", req, body)
-	}
-}
-
-// addFuzzSeeds adds the requests worth starting from.
-func addFuzzSeeds(f *testing.F) {
-	for _, s := range []struct {
-		method, endpoint       uint8
-		segment, query, accept string
-	}{
-		{0, 1, "", "", ""},
-		{0, 1, "", "verbose&exclude=cache", "*/*"},
-		{1, 2, "", "exclude=migrations", ""},
-		{0, 2, "", "verbose&exclude=boot&exclude=boot", "application/health+json"},
-		{0, 1, "/db", "", "application/json;q=0.5, application/health+json"},
-		{0, 0, "/loop", "verbose", ""},
-		{0, 1, "/%1B%5B2J", "", ""},
-		{0, 1, "/a%2Fb", "", ""},
-		{1, 0, "/", "verbose", ""},
-		{0, 4, "", "", ""},
-		{0, 1, "", "exclude=nope%FF", "application/*;q=NaN"},
-		{2, 1, "", "", ""},
-		{6, 3, "/cache", "verbose", ""},
-		{0, 1, "", "verbose=maybe", ""},
-		{0, 1, "/queue", "verbose", ""},
-	} {
-		f.Add(s.method, s.endpoint, s.segment, s.query, s.accept)
-	}
 }

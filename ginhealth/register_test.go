@@ -2,15 +2,14 @@ package ginhealth_test
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
 	"github.com/probekit/probekit/ginhealth"
 )
 
@@ -63,38 +62,27 @@ func TestRawPathEscapedSlash(t *testing.T) {
 }
 
 // TestRunRejectsNil checks that a nil engine or registry is an error at
-// once, rather than a server that runs and then crashes at shutdown, and
-// that Serve closes its listener then.
+// once, from Run and from Serve (conformance.RejectsNil).
 func TestRunRejectsNil(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		r    *gin.Engine
-		h    *core.Registry
-		want string
-	}{
-		{"nil engine", nil, newRegistry(t), "ginhealth: engine is nil"},
-		{"nil registry", gin.New(), nil, "ginhealth: registry is nil"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			// An address Run must not listen on: it validates first.
-			if err := ginhealth.Run(context.Background(), tc.r, "127.0.0.1:-1", tc.h); err == nil || err.Error() != tc.want {
-				t.Errorf("Run = %v, want %q", err, tc.want)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := ginhealth.Serve(context.Background(), tc.r, ln, tc.h); err == nil || err.Error() != tc.want {
-				t.Errorf("Serve = %v, want %q", err, tc.want)
-			}
-			if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
-				t.Errorf("Serve did not close its listener on error: Accept = %v", err)
-			}
-		})
-	}
+	conformance.RejectsNil(t, runner, []conformance.NilCase[*gin.Engine]{
+		{Name: "nil engine", F: nil, H: newRegistry(t), Want: "ginhealth: engine is nil"},
+		{Name: "nil registry", F: gin.New(), H: nil, Want: "ginhealth: registry is nil"},
+	})
+}
+
+// TestRun checks that Run listens on the address it is given
+// (conformance.RunAddr).
+func TestRun(t *testing.T) {
+	t.Parallel()
+	conformance.RunAddr(t, runner)
+}
+
+// runner is ginhealth's pair of runners, serving a bare engine.
+var runner = conformance.Runner[*gin.Engine]{
+	Run:   ginhealth.Run,
+	Serve: ginhealth.Serve,
+	New:   func() *gin.Engine { return gin.New() },
 }
 
 func TestRegisterNilRegistry(t *testing.T) {

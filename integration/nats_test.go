@@ -40,7 +40,9 @@ func natsExchange(ctx context.Context, addr string) error {
 	}
 	defer conn.Close()
 	if dl, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(dl)
+		if err := conn.SetDeadline(dl); err != nil {
+			return err
+		}
 	}
 	// INFO lists cluster URLs and can run to a few KiB; a longer line is
 	// not NATS, and the check must not buffer it.

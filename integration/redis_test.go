@@ -28,7 +28,9 @@ func redisDo(addr, password string, args ...string) (any, error) {
 		return nil, err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return nil, err
+	}
 	br := bufio.NewReader(c)
 	if password != "" {
 		if _, err := roundTrip(c, br, "AUTH", password); err != nil {

@@ -32,7 +32,7 @@ func fakeDNS(t *testing.T) *net.Resolver {
 				return
 			}
 			if resp := dnsAnswer(buf[:n]); resp != nil {
-				pc.WriteTo(resp, from)
+				_, _ = pc.WriteTo(resp, from)
 			}
 		}
 	}()

@@ -110,7 +110,7 @@ func FuzzHTTPResponse(f *testing.F) {
 				return
 			}
 			if r.URL.Path == "/ok" {
-				io.WriteString(w, "ok")
+				_, _ = io.WriteString(w, "ok")
 				return
 			}
 			if s.location[i] != "" {
@@ -123,7 +123,7 @@ func FuzzHTTPResponse(f *testing.F) {
 				w.Header().Set("Content-Length", strconv.Itoa(max(0, s.bodyLen+s.clDelta)))
 			}
 			w.WriteHeader(s.status)
-			w.Write(make([]byte, s.bodyLen))
+			_, _ = w.Write(make([]byte, s.bodyLen))
 		}
 	}
 	plain := httptest.NewServer(handler("http", 0))

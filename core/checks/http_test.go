@@ -42,7 +42,7 @@ func TestHTTP(t *testing.T) {
 	srv := upstream(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/ok":
-			io.WriteString(w, "ok")
+			_, _ = io.WriteString(w, "ok")
 		case "/fail":
 			http.Error(w, "boom", http.StatusInternalServerError)
 		case "/teapot":
@@ -55,10 +55,10 @@ func TestHTTP(t *testing.T) {
 			http.Redirect(w, r, otherURL.String(), http.StatusFound)
 		case "/huge":
 			w.Header().Set("Content-Length", "1048576")
-			w.Write(make([]byte, 1<<20))
+			_, _ = w.Write(make([]byte, 1<<20))
 		case "/huge-chunked":
 			for range 64 {
-				w.Write(make([]byte, 16<<10))
+				_, _ = w.Write(make([]byte, 16<<10))
 				w.(http.Flusher).Flush()
 			}
 		case "/slow-body":
@@ -99,7 +99,7 @@ func TestHTTP(t *testing.T) {
 		t.Run(strings.TrimPrefix(tt.path, "/"), func(t *testing.T) {
 			t.Parallel()
 			check := must(t)(checks.HTTP(srv.URL+tt.path, tt.opts))
-			wantReason(t, call(check, tt.timeout), "http "+host+": ", tt.want)
+			_ = wantReason(t, call(check, tt.timeout), "http "+host+": ", tt.want)
 		})
 	}
 	if n := otherHits.Load(); n != 0 {
@@ -229,12 +229,12 @@ func TestHTTPBoundsServerText(t *testing.T) {
 				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
 					return
 				}
-				io.WriteString(c, tt.statusLine+"\r\nContent-Length: 0\r\n\r\n")
+				_, _ = io.WriteString(c, tt.statusLine+"\r\nContent-Length: 0\r\n\r\n")
 				drain(c)
 			})
 			check := must(t)(checks.HTTP("http://"+srv.Addr()+"/", checks.HTTPOptions{}))
 			err := call(check, 0)
-			wantReason(t, err, "http "+srv.Addr()+": ", tt.want)
+			_ = wantReason(t, err, "http "+srv.Addr()+": ", tt.want)
 			if msg := err.Error(); len(msg) > 1024 {
 				t.Fatalf("error of %d bytes: a server can fill the logs", len(msg))
 			}

@@ -125,17 +125,17 @@ func TestRedis(t *testing.T) {
 			return "-oops lower case\r\n"
 		}), want: "server error (ERR)"},
 		{name: "not redis", handle: func(c net.Conn) {
-			io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n")
+			_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n")
 			drain(c)
 		}, want: "unexpected reply (not Redis?)"},
 		{name: "endless line", handle: func(c net.Conn) {
-			io.WriteString(c, "+"+strings.Repeat("x", 64<<10))
+			_, _ = io.WriteString(c, "+"+strings.Repeat("x", 64<<10))
 			drain(c)
 		}, want: "unexpected reply (not Redis?)"},
 		{name: "never answers", handle: drain, timeout: 200 * time.Millisecond, want: "timeout"},
 		{name: "cut mid-reply", handle: func(c net.Conn) {
-			readCommand(bufio.NewReader(c))
-			io.WriteString(c, "+PO") // and close
+			_, _ = readCommand(bufio.NewReader(c))
+			_, _ = io.WriteString(c, "+PO") // and close
 		}, want: "connection closed"},
 		{name: "refused", addr: closedAddr(t), want: "connection refused"},
 		{name: "tls", tls: tlsServer, handle: redisServer(pong),
@@ -144,7 +144,7 @@ func TestRedis(t *testing.T) {
 			opts: checks.RedisOptions{TLS: &tls.Config{}},
 			want: "tls: certificate signed by unknown authority"},
 		{name: "tls to plain server", handle: func(c net.Conn) {
-			io.WriteString(c, "-ERR unknown command\r\n")
+			_, _ = io.WriteString(c, "-ERR unknown command\r\n")
 			drain(c)
 		}, opts: checks.RedisOptions{TLS: &tls.Config{RootCAs: trusted}},
 			want: "tls: server did not answer with TLS"},

@@ -12,3 +12,10 @@ func TestNetHTTP(t *testing.T) {
 	t.Parallel()
 	conformance.Run(t, conformance.NetHTTP)
 }
+
+// TestDrainHijack runs the hijacked-connection cases against core's own
+// Drain and Serve.
+func TestDrainHijack(t *testing.T) {
+	t.Parallel()
+	conformance.Hijack(t, conformance.NetHTTPHijack)
+}

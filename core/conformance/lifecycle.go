@@ -466,7 +466,8 @@ func runDrainTimeout(t *testing.T, serve ServeFunc) {
 }
 
 // runServeError: when serving fails (here: the listener is already closed),
-// Run returns the error at once instead of waiting for a signal.
+// Run returns the error, wrapped so that errors.Is finds its cause, at once
+// instead of waiting for a signal, and the registry ends stopped.
 func runServeError(t *testing.T, serve ServeFunc) {
 	h := newRegistry(t, core.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -480,14 +481,18 @@ func runServeError(t *testing.T, serve ServeFunc) {
 	go func() { done <- serve(ctx, h, ln, Config{App: func(string, string) (int, string) { return 200, "" }}) }()
 	select {
 	case err := <-done:
-		if err == nil {
-			t.Error("Run on a closed listener = nil, want the serve error")
+		if !errors.Is(err, net.ErrClosed) {
+			t.Errorf("Run on a closed listener = %v, want the serve error (net.ErrClosed)", err)
+		}
+		if st := h.State(); st != core.StateStopped {
+			t.Errorf("state after Run on a closed listener = %v, want stopped", st)
 		}
 	case <-time.After(waitTimeout):
 		t.Errorf("Run on a closed listener has not returned within %v", waitTimeout)
 		cancel()
 		select { // give a stuck runner its shutdown before leaving
-		case <-done:
+		case err := <-done:
+			t.Logf("Run returned %v once its context was cancelled", err)
 		case <-time.After(waitTimeout):
 		}
 	}

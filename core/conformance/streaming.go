@@ -69,7 +69,7 @@ func runStreamDrained(t *testing.T, serve ServeFunc) {
 	s := startServer(t, serve, h, Config{Stream: gatedStream(g)})
 	c := newClient(t, true)
 
-	_, body := openStream(t, c, s.url("/stream/events"))
+	_, body := openStream(t, c, s.url("/stream/events")) //nolint:bodyclose // openStream closes it when the test ends
 	readChunk(t, body, "first\n")
 	g.arrive(t, "GET /stream/events")
 	if n := h.InFlight().Count(); n != 1 {
@@ -111,7 +111,7 @@ func runStreamDrainTimeout(t *testing.T, serve ServeFunc) {
 	s := startServer(t, serve, h, Config{Stream: gatedStream(g)})
 	c := newClient(t, true)
 
-	_, body := openStream(t, c, s.url("/stream/events"))
+	_, body := openStream(t, c, s.url("/stream/events")) //nolint:bodyclose // openStream closes it when the test ends
 	readChunk(t, body, "first\n")
 	g.arrive(t, "GET /stream/events")
 	s.shutdown()

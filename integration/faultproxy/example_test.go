@@ -25,7 +25,7 @@ func ExampleProxy() {
 			if err != nil {
 				return
 			}
-			io.Copy(c, c)
+			_, _ = io.Copy(c, c)
 			c.Close()
 		}
 	}()
@@ -44,8 +44,12 @@ func ExampleProxy() {
 			return err.Error()
 		}
 		defer c.Close()
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		io.WriteString(c, "ping")
+		if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+			return err.Error()
+		}
+		if _, err := io.WriteString(c, "ping"); err != nil {
+			return err.Error()
+		}
 		buf := make([]byte, 4)
 		if _, err := io.ReadFull(c, buf); err != nil {
 			return err.Error()

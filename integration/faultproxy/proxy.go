@@ -309,7 +309,7 @@ func (p *Proxy) pipe(l *link, src, dst net.Conn, reply bool) {
 				var last bool
 				chunk, last = l.takeCut(chunk)
 				if last {
-					dst.Write(chunk)
+					_, _ = dst.Write(chunk) // the cut ends the connection either way
 					return
 				}
 			}

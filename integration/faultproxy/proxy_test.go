@@ -42,7 +42,7 @@ func echoServer(t *testing.T) string {
 			go func() {
 				defer wg.Done()
 				defer c.Close()
-				io.Copy(c, c)
+				_, _ = io.Copy(c, c)
 			}()
 		}
 	}()
@@ -77,7 +77,9 @@ func roundTrip(t *testing.T, addr, msg string, want int, deadline time.Duration)
 		return "", err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(deadline))
+	if err := c.SetDeadline(time.Now().Add(deadline)); err != nil {
+		return "", err
+	}
 	if _, err := io.WriteString(c, msg); err != nil {
 		return "", err
 	}
@@ -175,9 +177,13 @@ func TestFaultsReachOpenConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
 	buf := make([]byte, 2)
-	io.WriteString(c, "ab")
+	if _, err := io.WriteString(c, "ab"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := io.ReadFull(c, buf); err != nil {
 		t.Fatal(err)
 	}

@@ -96,13 +96,13 @@ func bumpAllows(prev, next string, ch apiChanges) error {
 
 func majorNumber(v string) int {
 	var n int
-	fmt.Sscanf(semver.Major(v), "v%d", &n)
+	_, _ = fmt.Sscanf(semver.Major(v), "v%d", &n) // no number reads as 0
 	return n
 }
 
 func nextMinor(v string) string {
 	var major, minor int
-	fmt.Sscanf(semver.MajorMinor(v), "v%d.%d", &major, &minor)
+	_, _ = fmt.Sscanf(semver.MajorMinor(v), "v%d.%d", &major, &minor) // no number reads as 0
 	return fmt.Sprintf("v%d.%d.0", major, minor+1)
 }
 
@@ -167,7 +167,7 @@ func extract(ctx context.Context, root, commit, dir string) error {
 	}
 	untarErr := untar(pipe, dir)
 	if untarErr != nil {
-		io.Copy(io.Discard, pipe) // let git finish writing before Wait
+		_, _ = io.Copy(io.Discard, pipe) // let git finish writing before Wait; untarErr is the error
 	}
 	if err := cmd.Wait(); err != nil {
 		return fmt.Errorf("git archive %s: %w: %s", commit, err, strings.TrimSpace(stderr.String()))
