@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/probekit/probekit/core"
 	"google.golang.org/grpc"
@@ -17,8 +18,8 @@ import (
 // for Options.PropagationDelay, then hs is closed (its Watch streams end),
 // and g.GracefulStop refuses new RPCs and waits for those in flight up to
 // Options.DrainTimeout. If they have not finished by then, g.Stop cancels
-// them; the error then wraps context.DeadlineExceeded and core's
-// *DrainTimeoutError says how many were abandoned. Then the shutdown hooks
+// them, and the error wraps a *core.DrainTimeoutError that says how many
+// were abandoned (see [Stop]). Then the shutdown hooks
 // run. Run returns nil after a clean shutdown.
 //
 // A process that serves HTTP too runs both through the same registry, each
@@ -71,12 +72,19 @@ func check(g *grpc.Server, hs *Server) error {
 // Stop returns the graceful stop that Run and Serve hand to the registry,
 // for a caller that runs g through [core.Registry.Run] or Shutdown itself.
 // It closes hs (ending its Watch streams, which GracefulStop would wait
-// for), then calls g.GracefulStop; if ctx ends first, it calls g.Stop,
-// which cancels the RPCs still running, and returns an error that wraps
-// context.DeadlineExceeded and core.ErrDrainTimeout and says how many RPCs
-// were in flight.
+// for), then calls g.GracefulStop. If ctx ends first (the drain timeout),
+// it calls g.Stop, which closes every connection and cancels the RPCs still
+// running, and returns a *core.DrainTimeoutError whose Abandoned is the
+// number of RPCs in flight at that moment.
+//
+// That error deliberately does not wrap context.DeadlineExceeded: the
+// registry treats a stop that returns the context's error as a timed-out
+// stop and counts the requests in flight after it returned, when the
+// canceled handlers may already have returned, so the abandoned RPCs
+// would be reported as zero. Counted here, before Stop, they are not lost.
 func Stop(g *grpc.Server, hs *Server) func(context.Context) error {
 	return func(ctx context.Context) error {
+		begin := time.Now()
 		hs.Close()
 		stopped := make(chan struct{})
 		go func() { // ends when GracefulStop returns; Stop below ends it
@@ -91,7 +99,11 @@ func Stop(g *grpc.Server, hs *Server) func(context.Context) error {
 		abandoned := hs.h.InFlight().Count()
 		g.Stop()
 		<-stopped // Stop closes every connection, so GracefulStop returns
-		return fmt.Errorf("grpchealth: GracefulStop did not finish in time, %d RPCs canceled: %w: %w",
-			abandoned, core.ErrDrainTimeout, context.DeadlineExceeded)
+		timeout := time.Since(begin)
+		if deadline, ok := ctx.Deadline(); ok {
+			timeout = deadline.Sub(begin)
+		}
+		return fmt.Errorf("grpchealth: GracefulStop did not finish, RPCs canceled: %w",
+			&core.DrainTimeoutError{Abandoned: abandoned, Timeout: timeout.Round(time.Millisecond)})
 	}
 }
