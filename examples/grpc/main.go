@@ -39,7 +39,7 @@ func main() {
 func serve(ctx context.Context, app *demo.App, grpcPort int) error {
 	h := app.Health
 	g := grpc.NewServer(grpchealth.ServerOptions(h)...) // counts in-flight RPCs, never health RPCs
-	hs, err := grpchealth.Register(g, h)              // grpc.health.v1.Health from the same registry
+	hs, err := grpchealth.Register(g, h)                // grpc.health.v1.Health from the same registry
 	if err != nil {
 		return err
 	}
