@@ -79,8 +79,10 @@ func TestGRPCEndToEnd(t *testing.T) {
 
 	// Watchers, then RPCs in flight: two unary, two streams.
 	var watches []healthpb.Health_WatchClient
+	watchCtx, stopWatch := context.WithTimeout(ctx, time.Minute) // fails instead of hanging
+	defer stopWatch()
 	for _, service := range []string{"", "readiness"} {
-		w, err := health.Watch(ctx, &healthpb.HealthCheckRequest{Service: service})
+		w, err := health.Watch(watchCtx, &healthpb.HealthCheckRequest{Service: service})
 		if err != nil {
 			t.Fatal(err)
 		}

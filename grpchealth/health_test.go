@@ -111,10 +111,15 @@ func TestList(t *testing.T) {
 // Closing the server ends the streams with OK.
 func TestWatch(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, core.Options{})
+	// The propagation delay outlasts the test (its context cuts it short):
+	// NOT_SERVING must come from the drain itself, not from the server
+	// stopping.
+	e := newEnv(t, core.Options{PropagationDelay: time.Hour})
 	var failing atomic.Bool
 	flip := make(chan struct{})
-	register(t, e.h, core.Check{Name: "db", Interval: time.Millisecond, Check: func(ctx context.Context) error {
+	// Each run waits for a flip, for as long as it takes: a run that timed
+	// out would be a change the test did not make.
+	register(t, e.h, core.Check{Name: "db", Interval: time.Millisecond, Timeout: time.Hour, Check: func(ctx context.Context) error {
 		select { // one run per flip, so that the test decides when results change
 		case <-flip:
 		case <-ctx.Done():
@@ -129,7 +134,8 @@ func TestWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.serve(t)
-	ctx, cancel := context.WithCancel(context.Background())
+	// A Watch that misses a change fails at this deadline instead of hanging.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	watch := func(service string) healthpb.Health_WatchClient {
 		t.Helper()
@@ -158,10 +164,12 @@ func TestWatch(t *testing.T) {
 	expect(t, overall, serving)
 	expect(t, db, serving)
 
-	// Draining: readiness NOT_SERVING at once, before the propagation
-	// delay is over (here it never is: the context is never canceled).
+	// Draining: readiness NOT_SERVING at once, within the propagation
+	// delay.
+	shutCtx, endDelay := context.WithCancel(context.Background())
+	defer endDelay()
 	shut := make(chan error, 1)
-	go func() { shut <- e.h.Shutdown(context.Background(), nil) }()
+	go func() { shut <- e.h.Shutdown(shutCtx, nil) }()
 	expect(t, overall, notServing)
 	if st, _ := e.h.Stored(core.Readiness, ""); e.h.StatusCode(st) != 503 {
 		t.Errorf("/readyz while draining would answer %d", e.h.StatusCode(st))
@@ -172,6 +180,7 @@ func TestWatch(t *testing.T) {
 			t.Errorf("Watch after Close: %v, %v; want the stream to end cleanly", resp, err)
 		}
 	}
+	endDelay()
 	if err := <-shut; err != nil {
 		t.Errorf("Shutdown: %v", err)
 	}

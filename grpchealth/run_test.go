@@ -94,7 +94,9 @@ func TestServeDrain(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- grpchealth.Serve(ctx, e.g, e.ln, e.hs) }()
 
-	watch, err := e.health.Watch(context.Background(), &healthpb.HealthCheckRequest{})
+	watchCtx, stopWatch := context.WithTimeout(context.Background(), time.Minute) // fails instead of hanging
+	defer stopWatch()
+	watch, err := e.health.Watch(watchCtx, &healthpb.HealthCheckRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
