@@ -2,14 +2,17 @@ package grpchealth_test
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/probekit/probekit/core"
 	"github.com/probekit/probekit/grpchealth"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/test/bufconn"
 )
 
 // cachedRegistry has background checks only, started and probed once, so
@@ -119,6 +122,53 @@ func BenchmarkInterceptor(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				_ = bb.s(nil, nil, sinfo, stream)
+			}
+		})
+	}
+}
+
+// BenchmarkCheckRPC is a whole Check RPC over an in-memory connection
+// (client, transport and server), grpc-go's health server against
+// grpchealth on a cached registry: the difference is what grpchealth adds
+// to grpc's own cost.
+func BenchmarkCheckRPC(b *testing.B) {
+	for _, bb := range []struct {
+		name     string
+		register func(b *testing.B, g *grpc.Server)
+	}{
+		{"baseline=grpc-health", func(_ *testing.B, g *grpc.Server) { healthpb.RegisterHealthServer(g, health.NewServer()) }},
+		{"grpchealth/cached", func(b *testing.B, g *grpc.Server) {
+			hs, err := grpchealth.Register(g, cachedRegistry(b))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(hs.Close)
+		}},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			ln := bufconn.Listen(1 << 20)
+			g := grpc.NewServer()
+			bb.register(b, g)
+			done := make(chan struct{})
+			go func() { // ends with g.Stop below
+				defer close(done)
+				_ = g.Serve(ln)
+			}()
+			defer func() { g.Stop(); <-done }()
+			cc, err := grpc.NewClient("passthrough:///bufnet",
+				grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return ln.DialContext(ctx) }),
+				grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cc.Close()
+			client := healthpb.NewHealthClient(cc)
+			ctx, req := context.Background(), &healthpb.HealthCheckRequest{}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := client.Check(ctx, req); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
