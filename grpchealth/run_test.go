@@ -178,12 +178,19 @@ func TestHTTPAndGRPCOneSequence(t *testing.T) {
 	}()
 	grpcDone := make(chan error, 1)
 	go func() { grpcDone <- grpchealth.Serve(context.Background(), e.g, e.ln, e.hs) }()
+	watchCtx, stopWatch := context.WithTimeout(context.Background(), time.Minute) // fails instead of hanging
+	defer stopWatch()
+	watch, err := e.health.Watch(watchCtx, &healthpb.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, watch, serving)
 	results := e.inFlight(t, 1, 0)
 
-	stopHTTP() // only the HTTP server's context ends
-	if r, err := e.health.Check(context.Background(), &healthpb.HealthCheckRequest{}); err == nil && r.GetStatus() == serving {
-		// The sequence may not have begun yet; Watch proves the order.
-		t.Log("readiness still SERVING just after the HTTP context ended")
+	stopHTTP() // only the HTTP server's context ends: gRPC follows
+	expect(t, watch, notServing)
+	if _, err := watch.Recv(); err != io.EOF {
+		t.Errorf("Watch once the gRPC server stops: %v, want a clean end", err)
 	}
 	close(e.b.release)
 	if r := <-results; r.err != nil {
