@@ -57,6 +57,11 @@ func serve(ctx context.Context, app *demo.App, grpcPort int) error {
 	})
 	srv := &http.Server{Addr: app.Config.Addr(), Handler: h.Drain(mux), ReadHeaderTimeout: 5 * time.Second}
 
+	fmt.Printf(`gRPC on port %d (grpc.health.v1 and orders.v1.Orders), for example with grpc-health-probe:
+  grpc-health-probe -addr=localhost:%[1]d                    # "" is overall readiness, like /readyz
+  grpc-health-probe -addr=localhost:%[1]d -service=sqlite    # or liveness, readiness, startup, redis
+`, grpcPort)
+
 	// Two servers, one registry, one shutdown sequence: whichever Run sees
 	// SIGTERM first starts it, and the other follows it.
 	httpDone := make(chan error, 1)
