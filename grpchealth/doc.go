@@ -3,15 +3,18 @@
 // the drain, and runs a *grpc.Server through the registry's shutdown
 // sequence:
 //
-//	h, _ := core.New(core.Options{})                  // register checks, h.Start(ctx)
-//	g := grpc.NewServer(grpchealth.ServerOptions(h)...) // count in-flight RPCs
-//	hs, err := grpchealth.Register(g, h)              // grpc.health.v1.Health
+//	h, err := core.New(core.Options{}) // then h.Register checks, h.Start(ctx)
 //	if err != nil {
 //		return err
 //	}
-//	pb.RegisterOrdersServer(g, orders)                // your services
-//	// SIGTERM: NOT_SERVING, propagation delay, GracefulStop
-//	// bounded by DrainTimeout, then hooks.
+//	g := grpc.NewServer(grpchealth.ServerOptions(h)...) // count in-flight RPCs
+//	hs, err := grpchealth.Register(g, h)                 // grpc.health.v1.Health
+//	if err != nil {
+//		return err
+//	}
+//	pb.RegisterOrdersServer(g, orders) // your services
+//	// Until SIGTERM; then NOT_SERVING, the propagation delay, GracefulStop
+//	// bounded by DrainTimeout, the shutdown hooks.
 //	return grpchealth.Run(ctx, g, ":9090", hs)
 //
 // # Services
