@@ -29,13 +29,13 @@ func Run(ctx context.Context, g *grpc.Server, addr string, hs *Server) error {
 	if err := check(g, hs); err != nil {
 		return err
 	}
-	return hs.h.Run(ctx, func() error {
+	return run(ctx, g, hs, func() error {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
 		return serve(g, ln)
-	}, Stop(g, hs))
+	})
 }
 
 // Serve is Run on a listener the caller opened (tests use port 0). It
@@ -45,7 +45,18 @@ func Serve(ctx context.Context, g *grpc.Server, ln net.Listener, hs *Server) err
 		_ = ln.Close()
 		return err
 	}
-	return hs.h.Run(ctx, func() error { return serve(g, ln) }, Stop(g, hs))
+	return run(ctx, g, hs, func() error { return serve(g, ln) })
+}
+
+// run is the registry's Run with Stop as the graceful stop. Whatever way
+// Run returned (a server that stopped serving by itself, a second signal
+// that cut the sequence short), nothing of g or hs is left running after it:
+// Stop after a graceful stop does nothing.
+func run(ctx context.Context, g *grpc.Server, hs *Server, serve func() error) error {
+	err := hs.h.Run(ctx, serve, Stop(g, hs))
+	hs.Close()
+	g.Stop()
+	return err
 }
 
 // serve is g.Serve, where a server stopped before it began is no error: the

@@ -240,3 +240,22 @@ func TestBadArguments(t *testing.T) {
 		}
 	}
 }
+
+// A server that cannot serve (its listener is closed) still goes through
+// the sequence: Serve returns the error, the hooks ran, nothing is left
+// running (goleak checks).
+func TestServeFails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, core.Options{})
+	var hooks atomic.Int32
+	if err := e.h.OnShutdown("count", func(context.Context) error { hooks.Add(1); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_ = e.ln.Close()
+	if err := grpchealth.Serve(context.Background(), e.g, e.ln, e.hs); err == nil {
+		t.Error("Serve on a closed listener = nil, want its error")
+	}
+	if hooks.Load() != 1 || e.h.State() != core.StateStopped {
+		t.Errorf("after a failed Serve: %d hook runs, state %v; want 1, stopped", hooks.Load(), e.h.State())
+	}
+}
