@@ -61,15 +61,3 @@ func (r *Registry) storedAggregate(kind Kind) Status {
 	}
 	return worst
 }
-
-// CheckNames returns the names of the registered checks that belong to any
-// of the kinds in kind, sorted: the services a gRPC health List reports.
-func (r *Registry) CheckNames(kind Kind) []string {
-	var names []string
-	for _, s := range r.snapshotChecks() {
-		if s.check.Kinds&kind != 0 {
-			names = append(names, s.check.Name)
-		}
-	}
-	return names
-}

@@ -114,11 +114,11 @@ func (s *Server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*
 // one of those four is reported under that name's meaning, not its own).
 // It runs synchronous checks as Check does.
 func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
-	names := s.h.CheckNames(core.Liveness | core.Readiness | core.Startup)
-	out := make(map[string]*healthpb.HealthCheckResponse, len(reserved)+len(names))
-	for _, name := range names {
-		if st, ok := s.probe(ctx, name); ok {
-			out[name] = response(st)
+	checks := s.h.Checks()
+	out := make(map[string]*healthpb.HealthCheckResponse, len(reserved)+len(checks))
+	for _, c := range checks {
+		if st, ok := s.probe(ctx, c.Name); ok {
+			out[c.Name] = response(st)
 		}
 	}
 	for name := range reserved {
