@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/examples/grpc/orders"
 	"github.com/probekit/probekit/examples/internal/demo"
 )
 
@@ -44,6 +45,10 @@ type manifests struct {
 	pdb        *policyv1.PodDisruptionBudget
 	files      []string // the *.yaml files holding Kubernetes objects
 	resources  []string // kustomization.yaml's resources
+	// grpc is set for the grpc example's variant (deploy/kubernetes-grpc),
+	// whose container also reads GRPC_PORT and may probe over gRPC.
+	grpc bool
+	name string // "base" or "grpc", for subtests
 }
 
 // kustomization is the part of kustomize's Kustomization the directory uses.
@@ -64,7 +69,7 @@ func loadManifests(t *testing.T) manifests {
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no manifests in %s (%v)", manifestDir, err)
 	}
-	var m manifests
+	m := manifests{name: "base"}
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -174,7 +179,7 @@ func (m manifests) app(t *testing.T) (corev1.Container, demo.Config) {
 		if e.ValueFrom != nil {
 			t.Fatalf("env %s: valueFrom cannot be checked here; use value", e.Name)
 		}
-		if !slices.Contains(demo.EnvVars(), e.Name) {
+		if !slices.Contains(demo.EnvVars(), e.Name) && !(m.grpc && e.Name == orders.PortEnv) {
 			t.Errorf("env %s: the example does not read it (it reads %v)", e.Name, demo.EnvVars())
 		}
 		env[e.Name] = e.Value
@@ -210,8 +215,14 @@ func seconds(n int32) time.Duration { return time.Duration(n) * time.Second }
 
 func TestManifestProbes(t *testing.T) {
 	t.Parallel()
-	m := loadManifests(t)
+	for _, m := range variants(t) {
+		t.Run(m.name, func(t *testing.T) { manifestProbes(t, m) })
+	}
+}
+
+func manifestProbes(t *testing.T, m manifests) {
 	c, cfg := m.app(t)
+	grpcPort := m.grpcPort(t)
 
 	// The store is only needed to build the checks; its migrations may be
 	// cut short by Close.
@@ -234,20 +245,36 @@ func TestManifestProbes(t *testing.T) {
 			if p == nil {
 				t.Fatal("probe missing")
 			}
-			if p.HTTPGet == nil {
-				t.Fatal("want an httpGet probe: the example serves HTTP probes")
-			}
-			switch got, ok := kindOfPath[p.HTTPGet.Path]; {
-			case !ok:
-				t.Errorf("path %q: the example serves no probe there", p.HTTPGet.Path)
-			case got != kind:
-				t.Errorf("path %q: the example answers %v there, want %v", p.HTTPGet.Path, got, kind)
-			}
-			if port := resolvePort(c, p.HTTPGet.Port); port == 0 || int(port) != cfg.Port {
-				t.Errorf("port %s resolves to container port %d, the example listens on %d", p.HTTPGet.Port.String(), port, cfg.Port)
-			}
-			if p.HTTPGet.Scheme != "" && p.HTTPGet.Scheme != corev1.URISchemeHTTP {
-				t.Errorf("scheme %s, the example serves plain HTTP", p.HTTPGet.Scheme)
+			switch {
+			case p.HTTPGet != nil:
+				switch got, ok := kindOfPath[p.HTTPGet.Path]; {
+				case !ok:
+					t.Errorf("path %q: the example serves no probe there", p.HTTPGet.Path)
+				case got != kind:
+					t.Errorf("path %q: the example answers %v there, want %v", p.HTTPGet.Path, got, kind)
+				}
+				if port := resolvePort(c, p.HTTPGet.Port); port == 0 || int(port) != cfg.Port {
+					t.Errorf("port %s resolves to container port %d, the example listens on %d", p.HTTPGet.Port.String(), port, cfg.Port)
+				}
+				if p.HTTPGet.Scheme != "" && p.HTTPGet.Scheme != corev1.URISchemeHTTP {
+					t.Errorf("scheme %s, the example serves plain HTTP", p.HTTPGet.Scheme)
+				}
+			case p.GRPC != nil && m.grpc:
+				service := ""
+				if p.GRPC.Service != nil {
+					service = *p.GRPC.Service
+				}
+				switch got, ok := grpcHealthServices[service]; {
+				case !ok:
+					t.Errorf("gRPC service %q: grpchealth answers no probe for it", service)
+				case got != kind:
+					t.Errorf("gRPC service %q: grpchealth answers %v for it, want %v", service, got, kind)
+				}
+				if port := resolvePort(c, intstr.FromInt32(p.GRPC.Port)); port == 0 || int(port) != grpcPort {
+					t.Errorf("gRPC port %d is container port %d, the example serves gRPC on %d", p.GRPC.Port, port, grpcPort)
+				}
+			default:
+				t.Fatal("want an httpGet probe (or, for the grpc example, a grpc one): the example serves those")
 			}
 			// A probe must outlast every check it may wait for, or the
 			// kubelet gives up before the check can report.
@@ -287,7 +314,12 @@ func TestManifestProbes(t *testing.T) {
 
 func TestManifestShutdownTiming(t *testing.T) {
 	t.Parallel()
-	m := loadManifests(t)
+	for _, m := range variants(t) {
+		t.Run(m.name, func(t *testing.T) { manifestShutdownTiming(t, m) })
+	}
+}
+
+func manifestShutdownTiming(t *testing.T, m manifests) {
 	c, cfg := m.app(t)
 	spec := m.deployment.Spec.Template.Spec
 
@@ -311,8 +343,14 @@ func TestManifestShutdownTiming(t *testing.T) {
 
 func TestManifestWiring(t *testing.T) {
 	t.Parallel()
-	m := loadManifests(t)
+	for _, m := range variants(t) {
+		t.Run(m.name, func(t *testing.T) { manifestWiring(t, m) })
+	}
+}
+
+func manifestWiring(t *testing.T, m manifests) {
 	c, cfg := m.app(t)
+	grpcPort := m.grpcPort(t)
 	d := m.deployment
 	podLabels := d.Spec.Template.Labels
 
@@ -338,7 +376,7 @@ func TestManifestWiring(t *testing.T) {
 	selects("PodDisruptionBudget", m.pdb.Spec.Selector.MatchLabels)
 
 	for _, p := range m.service.Spec.Ports {
-		if port := resolvePort(c, p.TargetPort); int(port) != cfg.Port {
+		if port := int(resolvePort(c, p.TargetPort)); port != cfg.Port && (grpcPort == 0 || port != grpcPort) {
 			t.Errorf("Service port %s: targetPort %s resolves to %d, the example listens on %d", p.Name, p.TargetPort.String(), port, cfg.Port)
 		}
 	}
@@ -355,6 +393,9 @@ func TestManifestWiring(t *testing.T) {
 		t.Errorf("pod securityContext: want runAsNonRoot and runAsUser %d (the distroless nonroot user)", distrolessNonroot)
 	}
 
+	if m.grpc {
+		return // an overlay: its base is checked as "base"
+	}
 	slices.Sort(m.files)
 	res := slices.Sorted(slices.Values(m.resources))
 	if !slices.Equal(res, m.files) {
