@@ -43,7 +43,10 @@ func TestBlockingObserverDoesNotWedge(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() { errc <- r.Shutdown(context.Background(), nil) }()
 	select {
-	case <-errc:
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("Shutdown = %v, want nil", err)
+		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("Shutdown blocked by an observer")
 	}

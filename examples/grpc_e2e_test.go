@@ -134,7 +134,7 @@ func TestGRPCEndToEnd(t *testing.T) {
 		t.Errorf("GET /readyz after gRPC said NOT_SERVING = %d %s, want 503 shutting down", code, body)
 	}
 	for i, w := range watches {
-		if r, err := w.Recv(); err != io.EOF {
+		if r, err := w.Recv(); !errors.Is(err, io.EOF) {
 			t.Errorf("watch %d after NOT_SERVING = %v, %v; want a clean end", i, r, err)
 		}
 	}
@@ -185,7 +185,7 @@ func slowStream(ctx context.Context, cc *grpc.ClientConn, ms int64, opened chan<
 	var got []int64
 	for {
 		var m wrapperspb.Int64Value
-		if err := st.RecvMsg(&m); err == io.EOF {
+		if err := st.RecvMsg(&m); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			return err

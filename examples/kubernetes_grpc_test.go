@@ -8,7 +8,6 @@ import (
 	"slices"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"sigs.k8s.io/yaml"
@@ -153,5 +152,4 @@ func TestGRPCManifestVariant(t *testing.T) {
 	if !slices.ContainsFunc(m.service.Spec.Ports, func(p corev1.ServicePort) bool { return int(resolvePort(c, p.TargetPort)) == port }) {
 		t.Errorf("the Service exposes no port to gRPC (%d)", port)
 	}
-	var _ *appsv1.Deployment = m.deployment
 }

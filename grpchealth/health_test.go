@@ -176,7 +176,7 @@ func TestWatch(t *testing.T) {
 	}
 	e.hs.Close()
 	for _, w := range []healthpb.Health_WatchClient{overall, live, db, nope} {
-		if resp, err := w.Recv(); err != io.EOF {
+		if resp, err := w.Recv(); !errors.Is(err, io.EOF) {
 			t.Errorf("Watch after Close: %v, %v; want the stream to end cleanly", resp, err)
 		}
 	}

@@ -66,7 +66,7 @@ func (e *env) inFlight(t *testing.T, unary, streams int) <-chan rpcResult {
 			for {
 				m := new(wrapperspb.Int64Value)
 				if err := s.RecvMsg(m); err != nil {
-					if err != io.EOF {
+					if !errors.Is(err, io.EOF) {
 						r.err = err
 					}
 					return
@@ -108,7 +108,7 @@ func TestServeDrain(t *testing.T) {
 
 	cancel()
 	expect(t, watch, notServing)
-	if _, err := watch.Recv(); err != io.EOF {
+	if _, err := watch.Recv(); !errors.Is(err, io.EOF) {
 		t.Errorf("Watch after the listener closed: %v, want a clean end", err)
 	}
 	close(e.b.release)
@@ -189,7 +189,7 @@ func TestHTTPAndGRPCOneSequence(t *testing.T) {
 
 	stopHTTP() // only the HTTP server's context ends: gRPC follows
 	expect(t, watch, notServing)
-	if _, err := watch.Recv(); err != io.EOF {
+	if _, err := watch.Recv(); !errors.Is(err, io.EOF) {
 		t.Errorf("Watch once the gRPC server stops: %v, want a clean end", err)
 	}
 	close(e.b.release)

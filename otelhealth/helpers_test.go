@@ -94,7 +94,7 @@ func (s *sdk) collect(t testing.TB) map[string]metricdata.Metrics {
 func attrs(kvs []attribute.KeyValue) map[attribute.Key]string {
 	out := make(map[attribute.Key]string, len(kvs))
 	for _, kv := range kvs {
-		out[kv.Key] = kv.Value.Emit()
+		out[kv.Key] = kv.Value.String()
 	}
 	return out
 }

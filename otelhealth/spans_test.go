@@ -173,8 +173,8 @@ func assertNoSecret(t *testing.T, sp sdktrace.ReadOnlySpan) {
 		all = append(all, ev.Attributes...)
 	}
 	for _, kv := range all {
-		if strings.Contains(kv.Value.Emit(), secret) {
-			t.Errorf("span %q: %s holds the secret: %q", sp.Name(), kv.Key, kv.Value.Emit())
+		if strings.Contains(kv.Value.String(), secret) {
+			t.Errorf("span %q: %s holds the secret: %q", sp.Name(), kv.Key, kv.Value.String())
 		}
 	}
 	if strings.Contains(sp.Status().Description, secret) {

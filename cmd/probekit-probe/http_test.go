@@ -58,7 +58,7 @@ func TestHTTP(t *testing.T) {
 	mux.HandleFunc("/to-other-port", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, samePort.URL+"/readyz", http.StatusFound)
 	})
-	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) })
 	mux.HandleFunc("/204", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/unavailable", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "[-]db failed: password=s3cret", http.StatusServiceUnavailable)
@@ -94,7 +94,7 @@ func TestHTTP(t *testing.T) {
 		hj, _, _ := w.(http.Hijacker).Hijack()
 		defer hj.Close()
 		body := "\x1b]0;pwned\a\x1b[2J" + strings.Repeat("x", 64<<10)
-		hj.Write([]byte("HTTP/1.1 500 \x1b[2Jforged\r\nContent-Length: " + itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body))
+		_, _ = hj.Write([]byte("HTTP/1.1 500 \x1b[2Jforged\r\nContent-Length: " + itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body))
 	})
 	mux.HandleFunc("/hostile-redirect", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "http://admin:s3cret@evil.example/%1b[2J\u202e?token=s3cret")
@@ -107,12 +107,12 @@ func TestHTTP(t *testing.T) {
 	mux.HandleFunc("/cap-then-hang", func(w http.ResponseWriter, r *http.Request) {
 		// The cap's worth of body, then nothing until the client leaves:
 		// only a prober that stops reading at the cap answers.
-		w.Write([]byte(strings.Repeat("x", maxBodyBytes)))
+		_, _ = w.Write([]byte(strings.Repeat("x", maxBodyBytes)))
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 	})
 	mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(strings.Repeat("\x1b[2J", 1<<20)))
+		_, _ = w.Write([]byte(strings.Repeat("\x1b[2J", 1<<20)))
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
