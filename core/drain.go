@@ -80,7 +80,7 @@ func (f *InFlight) Wait(ctx context.Context) error {
 // own request.
 func (r *Registry) Drain(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if r.IsProbePath(req.URL.Path) {
+		if r.IsProbePath(RoutedPath(req.URL)) {
 			next.ServeHTTP(w, req)
 			return
 		}
@@ -140,7 +140,10 @@ func mountPrefix(prefix string) string {
 
 // IsProbePath reports whether path is one of the probe endpoints, or a
 // per-check path, under a mount point recorded by MountedAt (at the root
-// while none is). It does not allocate.
+// while none is). It does not allocate. Pass the path routers match on:
+// the escaped path (URL.RawPath) when the request has one, else URL.Path,
+// so that "/ready%7A", which no router takes for /readyz, is counted like
+// any request.
 func (r *Registry) IsProbePath(path string) bool {
 	var list *[]string
 	if r != nil {

@@ -2,13 +2,16 @@ package core
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
 // Handler returns an http.Handler that serves the probe endpoints (see
 // [Endpoints]) and /{endpoint}/{check} at the root: mount it at "/". Other
-// paths are 404, among them paths that are probe paths only once an escaped
-// slash ("/readyz%2F") is taken for a separator. Responses are described in the package documentation. It
+// paths are 404, among them those whose endpoint is spelled with escapes
+// ("/ready%7A", "/readyz%2F"), since routers match the escaped path; an
+// escaped check name ("/readyz/%64b") is unescaped. Responses are described
+// in the package documentation. It
 // records the root as a mount point (see [Registry.MountedAt]); for a
 // prefix, use HandlerAt.
 func (r *Registry) Handler() http.Handler {
@@ -52,7 +55,7 @@ var (
 
 func (h handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var resp ProbeResponse
-	if kind, check, ok := matchPath(req.URL.Path); ok && !hasEscapedSlash(req.URL.RawPath) {
+	if kind, check, ok := matchRequest(req.URL); ok {
 		resp = h.r.Probe(req.Context(), ProbeRequest{
 			Method:   req.Method,
 			Kind:     kind,
@@ -93,21 +96,42 @@ func sharedValue(v string) []string {
 
 var notFound = []byte("404 page not found\n")
 
-// hasEscapedSlash reports whether an escaped path holds "%2F": such a slash
-// is data, not a separator (RFC 3986; net/http's ServeMux and the chi, echo
-// and fiber routers match on the escaped path), so "/readyz%2F" or
-// "/readyz%2Fdb" is no probe path, though its unescaped form would be.
-func hasEscapedSlash(raw string) bool {
-	for {
-		i := strings.IndexByte(raw, '%')
-		if i < 0 || i+2 >= len(raw) {
-			return false
-		}
-		if raw[i+1] == '2' && (raw[i+2] == 'F' || raw[i+2] == 'f') {
-			return true
-		}
-		raw = raw[i+1:]
+// RoutedPath is the path routers match probes on: the escaped path when the
+// request escaped anything (u.RawPath), else u.Path. net/http's ServeMux,
+// chi, echo and fiber route on it, so "/ready%7A" and "/readyz%2F" are no
+// probe paths there, though their unescaped forms are. Core's handler and
+// every drain middleware match probes on it, so that they agree with the
+// router about which requests are probes; pass it to [Registry.IsProbePath].
+// It does not allocate.
+func RoutedPath(u *url.URL) string {
+	if u.RawPath != "" {
+		return u.RawPath
 	}
+	return u.Path
+}
+
+// escapesSlash reports whether an escaped path segment holds an escaped
+// slash, which makes it two segments once unescaped: "a%2Fb" is no check
+// name. A check name can hold no '%', so this only ever rejects.
+func escapesSlash(seg string) bool {
+	return strings.Contains(seg, "%2F") || strings.Contains(seg, "%2f")
+}
+
+// matchRequest maps a request URL to its probe kind and unescaped check
+// name, matching the endpoint on the routed path: an endpoint spelled with
+// escapes is no endpoint, while a check name may be escaped ("%64b" is
+// "db"), as a router's path parameter would be; an escaped slash in it makes
+// one segment too many, so no probe path either.
+func matchRequest(u *url.URL) (Kind, string, bool) {
+	kind, check, ok := matchPath(RoutedPath(u))
+	if !ok || u.RawPath == "" || check == "" {
+		return kind, check, ok
+	}
+	check, err := url.PathUnescape(check)
+	if err != nil || strings.Contains(check, "/") {
+		return 0, "", false
+	}
+	return kind, check, true
 }
 
 // matchPath maps a path to its probe kind and the optional check name
@@ -134,7 +158,7 @@ func matchPath(path string) (Kind, string, bool) {
 		switch {
 		case rest == "" || rest == "/":
 			return e.Kind, "", true
-		case rest[0] == '/' && !strings.Contains(rest[1:], "/"):
+		case rest[0] == '/' && !strings.Contains(rest[1:], "/") && !escapesSlash(rest[1:]):
 			return e.Kind, rest[1:], true
 		}
 	}

@@ -37,7 +37,7 @@ import (
 func Drain(h *core.Registry) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if h.IsProbePath(c.Request().URL.Path) {
+			if h.IsProbePath(core.RoutedPath(c.Request().URL)) {
 				return next(c)
 			}
 			// h.InFlight() rather than a captured counter keeps the closure

@@ -32,7 +32,7 @@ import (
 func Drain(h *core.Registry) gin.HandlerFunc {
 	inFlight := h.InFlight()
 	return func(c *gin.Context) {
-		if h.IsProbePath(c.Request.URL.Path) {
+		if h.IsProbePath(core.RoutedPath(c.Request.URL)) {
 			c.Next()
 			return
 		}

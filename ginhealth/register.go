@@ -38,11 +38,12 @@ type probe struct {
 func (p probe) serve(c *gin.Context) {
 	req := c.Request
 	check := c.Param("check")
-	if strings.Contains(check, "/") || escapedSlash(req.URL.RawPath) {
-		// With engine.UseRawPath, "a%2Fb" is one segment to gin, but two
-		// to core's handler, where it is no probe at all. Without it, gin
-		// routes "/readyz%2F" as "/readyz/", but an escaped slash is no
-		// separator to core's handler (nor to chi, echo and fiber).
+	if strings.Contains(check, "/") || (req.URL.RawPath != "" && !p.h.IsProbePath(req.URL.RawPath)) {
+		// gin routes on the unescaped path (unless engine.UseRawPath), so
+		// "/ready%7A" or "/readyz%2F" reach this route; net/http's ServeMux,
+		// chi, echo, fiber and core's handler match the escaped path, where
+		// neither is a probe. With UseRawPath, "a%2Fb" is one segment to
+		// gin, but two to core's handler, where it is no probe at all.
 		http.NotFound(c.Writer, req)
 		return
 	}
@@ -55,15 +56,4 @@ func (p probe) serve(c *gin.Context) {
 	})
 	resp.WriteHTTP(c.Writer)
 	c.Writer.WriteHeaderNow() // HEAD responses have no body to write it
-}
-
-// escapedSlash reports whether an escaped path holds "%2F" or "%2f".
-func escapedSlash(raw string) bool {
-	for i := strings.IndexByte(raw, '%'); i >= 0 && i+2 < len(raw); i = strings.IndexByte(raw, '%') {
-		if raw[i+1] == '2' && (raw[i+2] == 'F' || raw[i+2] == 'f') {
-			return true
-		}
-		raw = raw[i+1:]
-	}
-	return false
 }
