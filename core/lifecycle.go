@@ -168,6 +168,14 @@ func (e *DrainTimeoutError) Is(target error) bool { return target == ErrDrainTim
 // that a second signal cut short.
 func (e *DrainTimeoutError) Unwrap() error { return e.Cause }
 
+// ErrHookAbandoned is wrapped by the error of a shutdown hook that was
+// still running when the hook timeout passed or the sequence was cut short
+// (a hook that ignores its context): the sequence stopped waiting for it
+// and went on, and the hook's goroutine runs on until it returns. A
+// graceful stop abandoned the same way is reported as a
+// [DrainTimeoutError] with StopTimedOut.
+var ErrHookAbandoned = errors.New("abandoned: still running when its context ended")
+
 // ErrShutdownInProgress is returned by a Shutdown that finds the sequence
 // already started (by another Shutdown or Run), whether or not it has ended.
 var ErrShutdownInProgress = errors.New("core: shutdown already started")
@@ -180,9 +188,11 @@ var ErrShutdownInProgress = errors.New("core: shutdown already started")
 //  3. call stop (for example http.Server.Shutdown), which must close the
 //     listeners and may wait for connections, with a context that ends at
 //     Options.DrainTimeout, and wait for the in-flight count to reach zero
-//     within the same deadline; every Run on the registry stops its own
+//     within the same deadline (a stop still running then is abandoned
+//     and reported as timed out); every Run on the registry stops its own
 //     server at this point too;
-//  4. run the shutdown hooks in reverse order within Options.HookTimeout;
+//  4. run the shutdown hooks in reverse order within Options.HookTimeout
+//     (a hook still running then is abandoned, see [ErrHookAbandoned]);
 //  5. enter StateStopped.
 //
 // Each step is logged once, with what actually happened: a step cut short
@@ -280,8 +290,11 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 	var errs []error
 	stopTimedOut := false
 	if stop != nil {
-		if err := stop(drainCtx); err != nil {
-			if drainCtx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		// Called like a hook: a stop that ignores its context (user code
+		// given to Run or Shutdown) is abandoned at the drain deadline
+		// instead of holding the sequence for good.
+		if err := callHook(drainCtx, "stop", stop); err != nil {
+			if drainCtx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, ErrHookAbandoned)) {
 				stopTimedOut = true
 			} else {
 				errs = append(errs, fmt.Errorf("core: stop serving: %w", err))
@@ -327,7 +340,7 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 	var errs []error
 	for i := len(hooks) - 1; i >= 0; i-- {
 		h := hooks[i]
-		if err := callHook(hookCtx, h.fn); err != nil {
+		if err := callHook(hookCtx, "hook", h.fn); err != nil {
 			r.opts.Logger.Warn("probekit: shutdown hook failed", "hook", h.name, "err", redactError(err))
 			errs = append(errs, fmt.Errorf("core: shutdown hook %q: %w", h.name, err))
 			continue
@@ -337,20 +350,36 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 	return errs
 }
 
-// callHook runs fn on a goroutine of its own and waits for it to return.
+// callHook runs fn, user code (who: "hook", "stop"), on a goroutine of its
+// own and waits for it to return or for ctx to end, whichever comes first.
 // Whatever fn does becomes its error (a panic, a runtime.Goexit, an error
 // whose methods panic) and cannot stop the other hooks or end the goroutine
-// running Shutdown.
-func callHook(ctx context.Context, fn func(context.Context) error) (err error) {
-	elsewhere(func() {
+// running Shutdown. An fn still running when ctx ends (one that ignores its
+// context) is abandoned: the error wraps ErrHookAbandoned and the sequence
+// goes on; fn's goroutine ends whenever fn returns.
+func callHook(ctx context.Context, who string, fn func(context.Context) error) error {
+	done := make(chan error, 1) // buffered: an abandoned fn's goroutine never blocks
+	go func() {
+		var err error
+		defer func() { done <- err }() // also when fn calls runtime.Goexit
 		var e error
-		v, panicked := protect(func() { e = fn(ctx) }, func() { err = exitedError("hook") })
+		v, panicked := protect(func() { e = fn(ctx) }, func() { err = exitedError(who) })
 		if panicked {
 			e = errPanic{v}
 		}
 		if e != nil {
-			err = readError("hook", e, func(u *userError) { err = u })
+			err = readError(who, e, func(u *userError) { err = u })
 		}
-	})
-	return err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	select { // fn may have returned at the same moment
+	case err := <-done:
+		return err
+	default:
+		return fmt.Errorf("%s %w (%v)", who, ErrHookAbandoned, context.Cause(ctx))
+	}
 }

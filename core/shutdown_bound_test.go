@@ -1,0 +1,99 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// returnWithin is how long these tests wait for a shutdown that must end;
+// it only expires when the sequence is wedged.
+const returnWithin = 20 * time.Second
+
+// A hook that ignores its context (a client Close that blocks on a dead
+// peer) wedged Shutdown for good: callHook waited for it with no deadline,
+// so HookTimeout bounded nothing and Run never returned, not even on a
+// second signal. It is now abandoned at the hook timeout and reported; the
+// hooks after it still run.
+func TestHookIgnoringItsContextIsAbandoned(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond, HookTimeout: 50 * time.Millisecond})
+	release := make(chan struct{})
+	defer close(release) // the abandoned hook's goroutine ends with the test
+	ranAfter := make(chan struct{})
+	_ = r.OnShutdown("after", func(context.Context) error { close(ranAfter); return nil })
+	_ = r.OnShutdown("stuck", func(context.Context) error { <-release; return nil })
+
+	done := make(chan error, 1)
+	go func() { done <- r.Shutdown(context.Background(), nil) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(returnWithin):
+		t.Fatalf("Shutdown has not returned %v after a hook timeout of 50ms: a hook that ignores its context wedges it", returnWithin)
+	}
+	if err == nil || !strings.Contains(err.Error(), `shutdown hook "stuck"`) || !errors.Is(err, ErrHookAbandoned) {
+		t.Errorf("Shutdown = %v, want the hook \"stuck\" reported abandoned (ErrHookAbandoned)", err)
+	}
+	select {
+	case <-ranAfter:
+	default:
+		t.Error("the hook after the stuck one did not run")
+	}
+	if r.State() != StateStopped {
+		t.Errorf("state = %v, want stopped", r.State())
+	}
+}
+
+// The same through Run: with a hook that ignores its context, Run must
+// still return once the hook timeout has passed.
+func TestRunReturnsPastAStuckHook(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond, HookTimeout: 50 * time.Millisecond})
+	release := make(chan struct{})
+	defer close(release)
+	_ = r.OnShutdown("stuck", func(context.Context) error { <-release; return nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- r.Run(ctx, func() error { <-stopped; return http.ErrServerClosed },
+			func(context.Context) error { close(stopped); return nil })
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrHookAbandoned) {
+			t.Errorf("Run = %v, want ErrHookAbandoned", err)
+		}
+	case <-time.After(returnWithin):
+		t.Fatalf("Run has not returned %v after a hook timeout of 50ms", returnWithin)
+	}
+}
+
+// A graceful stop that ignores its context (user code given to Run or
+// Shutdown) held the sequence for good: drain called it with no deadline of
+// its own. It is now abandoned at the drain timeout like a stop that timed
+// out.
+func TestStopIgnoringItsContextIsAbandoned(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond, DrainTimeout: 50 * time.Millisecond})
+	release := make(chan struct{})
+	defer close(release)
+	done := make(chan error, 1)
+	go func() {
+		done <- r.Shutdown(context.Background(), func(context.Context) error { <-release; return nil })
+	}()
+	select {
+	case err := <-done:
+		var dte *DrainTimeoutError
+		if !errors.As(err, &dte) || !dte.StopTimedOut {
+			t.Errorf("Shutdown = %v, want a DrainTimeoutError with StopTimedOut", err)
+		}
+	case <-time.After(returnWithin):
+		t.Fatalf("Shutdown has not returned %v after a drain timeout of 50ms: a stop that ignores its context wedges it", returnWithin)
+	}
+}
