@@ -252,8 +252,20 @@ func (r *Registry) beginShutdown() bool {
 	}
 }
 
+// sequenceContext is ctx, also ended (with its cause) when a Run forces the
+// shutdown: a second signal cuts the running sequence short whoever started
+// it (StartShutdown, a Shutdown from a handler, another Run). The returned
+// func releases it.
+func (r *Registry) sequenceContext(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	unhook := context.AfterFunc(r.cut, func() { cancel(context.Cause(r.cut)) })
+	return ctx, func() { unhook(); cancel(nil) }
+}
+
 // shutdown is the sequence after StateDraining was entered.
 func (r *Registry) shutdown(ctx context.Context, stop func(context.Context) error) error {
+	ctx, release := r.sequenceContext(ctx)
+	defer release()
 	log := r.opts.Logger
 	start := time.Now()
 	delay := time.NewTimer(r.opts.PropagationDelay)
@@ -354,8 +366,8 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 // own and waits for it to return or for ctx to end, whichever comes first.
 // Whatever fn does becomes its error (a panic, a runtime.Goexit, an error
 // whose methods panic) and cannot stop the other hooks or end the goroutine
-// running Shutdown. An fn still running when ctx ends (one that ignores its
-// context) is abandoned: the error wraps ErrHookAbandoned and the sequence
+// running Shutdown. An fn still running abandonGrace after ctx ended (one
+// that ignores its context) is abandoned: the error wraps ErrHookAbandoned and the sequence
 // goes on; fn's goroutine ends whenever fn returns.
 func callHook(ctx context.Context, who string, fn func(context.Context) error) error {
 	done := make(chan error, 1) // buffered: an abandoned fn's goroutine never blocks
@@ -376,10 +388,20 @@ func callHook(ctx context.Context, who string, fn func(context.Context) error) e
 		return err
 	case <-ctx.Done():
 	}
-	select { // fn may have returned at the same moment
+	// A context that had ended before fn was called (a sequence cut short)
+	// gives fn no time at all: the grace lets an fn that honours its
+	// context, or is quick anyway, report what it did rather than be called
+	// abandoned.
+	grace := time.NewTimer(abandonGrace)
+	defer grace.Stop()
+	select {
 	case err := <-done:
 		return err
-	default:
+	case <-grace.C:
 		return fmt.Errorf("%s %w (%v)", who, ErrHookAbandoned, context.Cause(ctx))
 	}
 }
+
+// abandonGrace is how long a hook or graceful stop still has to return once
+// its context has ended before it is abandoned.
+const abandonGrace = 100 * time.Millisecond

@@ -137,9 +137,13 @@ type Registry struct {
 	gen   atomic.Uint64
 	cache responseCache
 
-	state    atomic.Int32  // State
-	closing  chan struct{} // closed when Shutdown stops serving (after the propagation delay)
-	stopped  chan struct{} // closed on entering StateStopped
+	state   atomic.Int32  // State
+	closing chan struct{} // closed when Shutdown stops serving (after the propagation delay)
+	stopped chan struct{} // closed on entering StateStopped
+	// cut ends when a Run forces the shutdown (a second signal): whoever
+	// started the sequence, its remaining waits end at once (see cutShort).
+	cut      context.Context
+	cutShort context.CancelCauseFunc
 	inFlight InFlight
 	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
 
@@ -160,6 +164,7 @@ func New(opts Options) (*Registry, error) {
 		closing: make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
+	r.cut, r.cutShort = context.WithCancelCause(context.Background())
 	list := []*observerEntry{{o: NewSlogObserver(o.Logger)}}
 	for _, ob := range o.Observers {
 		list = append(list, &observerEntry{o: ob})

@@ -45,8 +45,9 @@ const DuplicateSignalWindow = 500 * time.Millisecond
 // sequence go to whoever started it, and to the log.
 //
 // A second SIGTERM/SIGINT, more than DuplicateSignalWindow after the first,
-// cancels the sequence: the remaining waits end at once, hooks see an ended
-// context, and the error wraps ErrForced, so that main can return (and the
+// cancels the sequence, whoever started it: the remaining waits end at
+// once, hooks see an ended context (and Run returns once they have), and
+// the error wraps ErrForced, so that main can return (and the
 // process exit) without waiting. A signal within the window, or the first
 // signal after a shutdown that ctx or a handler started, is not a second
 // signal: the sequence goes on.
@@ -103,6 +104,7 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 				r.opts.Logger.Warn("probekit: second signal, cutting the shutdown short", "signal", sig, "after", after.Round(time.Millisecond))
 				close(forced)
 				force(err)
+				r.cutShort(err) // the sequence, if someone else started it
 				return
 			case <-done:
 				return
@@ -136,18 +138,17 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 
 // follow stops this server along with a shutdown sequence someone else
 // started: when that sequence closes its listeners, with the same drain
-// budget, and then waits for the sequence to end. It returns what stopping
-// this server abandoned.
+// budget, and then waits for the sequence to end, so that its hooks have
+// run when Run returns. Every step of the sequence is bounded, and a second
+// signal cuts it short (see cutShort), so the wait ends. It returns what
+// stopping this server abandoned.
 func (r *Registry) follow(ctx context.Context, stop func(context.Context) error) error {
 	select {
 	case <-r.closing:
 	case <-ctx.Done():
 	}
 	err := r.drain(ctx, stop, false)
-	select {
-	case <-r.stopped:
-	case <-ctx.Done():
-	}
+	<-r.stopped
 	return err
 }
 
@@ -171,6 +172,8 @@ func (r *Registry) served(ctx context.Context, serveErr error, stop func(context
 		}
 	}
 	close(r.closing)
+	ctx, release := r.sequenceContext(ctx)
+	defer release()
 	errs := []error{err}
 	// The graceful stop still closes the connections the server left open
 	// and waits for them; that its listener is gone already is no error.
