@@ -140,7 +140,8 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestRunRejectsNil checks that a nil app or registry is an error at once,
+// TestRunRejectsNil checks that a nil app or registry, or a Prefork app, is
+// an error at once,
 // rather than a server that runs and then crashes at shutdown, and that
 // Serve closes its listener then.
 func TestRunRejectsNil(t *testing.T) {
@@ -157,6 +158,10 @@ func TestRunRejectsNil(t *testing.T) {
 	}{
 		{"nil app", nil, h, "fiberhealth: app is nil"},
 		{"nil registry", newServerApp(), nil, "fiberhealth: registry is nil"},
+		// fiber only warns and serves a single process on a given
+		// listener: the option asked for is not what runs.
+		{"prefork", fiber.New(fiber.Config{Prefork: true, DisableStartupMessage: true}), h,
+			"fiberhealth: Prefork is not supported: fiber does not prefork on a listener it is given; run one process per core instead"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
