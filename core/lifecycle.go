@@ -104,7 +104,10 @@ type hook struct {
 // first), each with the context that bounds all hooks (Options.HookTimeout).
 // Each hook runs on a goroutine of its own: a hook that panics, calls
 // runtime.Goexit or returns an error whose methods panic is reported as its
-// error; the others still run. An empty name or a nil fn is an error.
+// error; the others still run. An empty name or a nil fn is an error, and
+// so is a hook registered once the sequence has run the hooks (it would
+// never run): the error wraps ErrShutdownInProgress. A hook registered
+// earlier during the sequence (in the propagation delay or the drain) runs.
 func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) error {
 	switch {
 	case name == "":
@@ -114,6 +117,9 @@ func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) e
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.hooksTaken {
+		return fmt.Errorf("core: OnShutdown %q: the shutdown hooks have run already: %w", name, ErrShutdownInProgress)
+	}
 	r.hooks = append(r.hooks, hook{name: name, fn: fn})
 	return nil
 }
@@ -345,7 +351,7 @@ func since(start time.Time) time.Duration { return time.Since(start).Round(time.
 func (r *Registry) runHooks(ctx context.Context) []error {
 	r.mu.Lock()
 	hooks := r.hooks
-	r.hooks = nil
+	r.hooks, r.hooksTaken = nil, true
 	r.mu.Unlock()
 	hookCtx, cancel := context.WithTimeout(ctx, r.opts.HookTimeout)
 	defer cancel()

@@ -121,13 +121,15 @@ type Registry struct {
 	observers atomic.Pointer[[]*observerEntry]
 	observeMu sync.Mutex // serializes AddObserver and its removals
 
-	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks
+	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks, hooksTaken
 	checks   map[string]*checkState
 	sorted   []*checkState // by name, for stable output
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	closed   bool
 	hooks    []hook
+	// hooksTaken: the shutdown sequence has taken the hooks to run them.
+	hooksTaken bool
 
 	loops sync.WaitGroup // background schedulers, one per background check
 	calls callTracker    // check function calls (runner goroutines)
