@@ -196,7 +196,8 @@ var ErrShutdownInProgress = errors.New("core: shutdown already started")
 //     Options.DrainTimeout, and wait for the in-flight count to reach zero
 //     within the same deadline (a stop still running then is abandoned
 //     and reported as timed out); every Run on the registry stops its own
-//     server at this point too;
+//     server at this point too, and the sequence waits for them within the
+//     same deadline;
 //  4. run the shutdown hooks in reverse order within Options.HookTimeout
 //     (a hook still running then is abandoned, see [ErrHookAbandoned]);
 //  5. enter StateStopped.
@@ -323,6 +324,11 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 		if !waitInFlight {
 			return errors.Join(errs...)
 		}
+		// Every Run on the registry stops its own server when the listeners
+		// close (see follow): the hooks must not close what a server still
+		// accepting requests uses. A server whose stop runs out of time
+		// reports it in its own Run.
+		_ = r.servers.Wait(drainCtx)
 		if r.inFlight.Wait(drainCtx) == nil {
 			r.opts.Logger.Info("probekit: drained, no request in flight")
 			return errors.Join(errs...)

@@ -147,6 +147,9 @@ type Registry struct {
 	cut      context.Context
 	cutShort context.CancelCauseFunc
 	inFlight InFlight
+	// servers counts the Runs whose server has not been stopped yet; the
+	// sequence waits for it to reach zero before the hooks run.
+	servers  InFlight
 	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
 
 	warnedNotStarted atomic.Bool // the "Start was not called" warning was logged (see explainUnrun)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -55,6 +56,18 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 	if serve == nil || stop == nil {
 		return errors.New("core: Run: serve and stop must not be nil")
 	}
+	// This server counts until it is stopped: the sequence, whoever runs
+	// it, runs the hooks only once every server is stopped (see drain).
+	r.servers.Enter()
+	var left sync.Once
+	leave := func() { left.Do(r.servers.Leave) }
+	defer leave() // a stop abandoned at the deadline, say
+	own := stop
+	stop = func(ctx context.Context) error {
+		defer leave()
+		return own(ctx)
+	}
+
 	// One channel for the whole of Run, registered before serving, so that
 	// there is no moment when SIGTERM would kill the process outright.
 	sigs := make(chan os.Signal, 8)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -95,5 +96,42 @@ func TestStopIgnoringItsContextIsAbandoned(t *testing.T) {
 		}
 	case <-time.After(returnWithin):
 		t.Fatalf("Shutdown has not returned %v after a drain timeout of 50ms: a stop that ignores its context wedges it", returnWithin)
+	}
+}
+
+// A sequence started by StartShutdown (a preStop handler; its stop is nil)
+// ran the hooks as soon as the in-flight count was zero, without waiting for
+// the Run that follows it to stop its server: the hooks closed the database
+// while that server still accepted requests (48 times in 50). The sequence
+// now waits, within the drain timeout, for every Run on the registry to have
+// stopped its server before the hooks run.
+func TestHooksRunAfterEveryServerStopped(t *testing.T) {
+	t.Parallel()
+	for i := range 20 { // the old order lost a race that it usually lost
+		r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond, DrainTimeout: returnWithin})
+		var stopReturned, hookSaw atomic.Bool
+		_ = r.OnShutdown("db", func(context.Context) error { hookSaw.Store(stopReturned.Load()); return nil })
+		served := make(chan struct{})
+		stopped := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- r.Run(context.Background(), func() error { close(served); <-stopped; return http.ErrServerClosed },
+				func(context.Context) error { close(stopped); stopReturned.Store(true); return nil })
+		}()
+		<-served
+		if err := r.StartShutdown(); err != nil {
+			t.Fatalf("StartShutdown = %v", err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Run = %v", err)
+			}
+		case <-time.After(returnWithin):
+			t.Fatalf("Run has not returned within %v", returnWithin)
+		}
+		if !hookSaw.Load() {
+			t.Fatalf("try %d: the hooks ran before the Run following the sequence had stopped its server", i)
+		}
 	}
 }
