@@ -135,3 +135,29 @@ func TestHooksRunAfterEveryServerStopped(t *testing.T) {
 		}
 	}
 }
+
+// A graceful stop that panics (user code given to Run) unwound through Run
+// into its caller; it is now contained like a hook and reported.
+func TestPanickingStopIsReported(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	stopped := make(chan struct{})
+	var err error
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				t.Fatalf("Run panicked: %v", v)
+			}
+		}()
+		err = r.Run(ctx, func() error { <-stopped; return http.ErrServerClosed },
+			func(context.Context) error { close(stopped); panic("stop broke") })
+	}()
+	if err == nil || !strings.Contains(err.Error(), "core: stop serving: panic: stop broke") {
+		t.Errorf("Run = %v, want the stop's panic reported", err)
+	}
+	if r.State() != StateStopped {
+		t.Errorf("state = %v, want stopped", r.State())
+	}
+}
