@@ -379,8 +379,8 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 // Whatever fn does becomes its error (a panic, a runtime.Goexit, an error
 // whose methods panic) and cannot stop the other hooks or end the goroutine
 // running Shutdown. An fn still running abandonGrace after ctx ended (one
-// that ignores its context) is abandoned: the error wraps ErrHookAbandoned and the sequence
-// goes on; fn's goroutine ends whenever fn returns.
+// that ignores its context) is abandoned: the error wraps ErrHookAbandoned
+// and the sequence goes on; fn's goroutine ends whenever fn returns.
 func callHook(ctx context.Context, who string, fn func(context.Context) error) error {
 	done := make(chan error, 1) // buffered: an abandoned fn's goroutine never blocks
 	go func() {
