@@ -89,7 +89,11 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 	case <-r.closing: // a sequence started elsewhere is closing listeners
 	case sig := <-sigs:
 		first = time.Now()
-		r.opts.Logger.Info("probekit: signal received, shutting down", "signal", sig)
+		if r.Draining() { // the kubelet's SIGTERM after a preStop handler started it, say
+			r.opts.Logger.Info("probekit: signal received, shutdown already under way", "signal", sig)
+		} else {
+			r.opts.Logger.Info("probekit: signal received, shutting down", "signal", sig)
+		}
 	}
 
 	shutCtx, force := context.WithCancelCause(context.WithoutCancel(ctx))
