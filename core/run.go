@@ -29,7 +29,9 @@ const DuplicateSignalWindow = 500 * time.Millisecond
 // must block until the server stops, and waits for one of: serve returning,
 // ctx ending, SIGTERM/SIGINT, or a shutdown sequence started elsewhere
 // closing the listeners. Then it runs [Registry.Shutdown] with stop (the
-// framework's graceful stop, required), waits for serve to return and
+// framework's graceful stop, required), waits for serve to return (unless
+// stop ran out of time: a serve that waits for its stop to finish, as
+// grpc.Server's does, would never return) and
 // returns the first real error: nil after a clean shutdown, else the joined
 // shutdown errors. http.ErrServerClosed is not an error. A graceful stop that
 // runs out of time is reported as a *DrainTimeoutError like requests left in
@@ -137,12 +139,28 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 		if errors.Is(err, ErrShutdownInProgress) {
 			err = r.follow(shutCtx, stop)
 		}
+		// A serve that returns only when its graceful stop has finished
+		// (grpc.Server's Serve after GracefulStop) would hold Run for good
+		// once that stop was abandoned: take its error only if it is there.
+		var dte *DrainTimeoutError
+		wait := shutCtx.Done() // forced: do not wait for a server that will not stop
+		if errors.As(err, &dte) && dte.StopTimedOut {
+			wait = nil
+		}
+		var e error
 		select {
-		case e := <-serveErr:
-			if e != nil && !errors.Is(e, http.ErrServerClosed) {
-				err = errors.Join(err, fmt.Errorf("core: serve: %w", e))
+		case e = <-serveErr:
+		default:
+			if wait == nil {
+				break
 			}
-		case <-shutCtx.Done(): // forced: do not wait for a server that will not stop
+			select {
+			case e = <-serveErr:
+			case <-wait:
+			}
+		}
+		if e != nil && !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, fmt.Errorf("core: serve: %w", e))
 		}
 	}
 	select {

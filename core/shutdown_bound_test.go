@@ -161,3 +161,31 @@ func TestPanickingStopIsReported(t *testing.T) {
 		t.Errorf("state = %v, want stopped", r.State())
 	}
 }
+
+// A server whose Serve returns only once its graceful stop has finished,
+// and whose stop ignores contexts (grpc.Server: Serve blocks until
+// GracefulStop is done; GracefulStop waits for every stream): the stop was
+// abandoned at the drain timeout, but Run then waited for serve for good.
+// Run now returns with the stop reported as timed out.
+func TestRunReturnsWhenServeWaitsForAnAbandonedStop(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond, DrainTimeout: 50 * time.Millisecond})
+	release := make(chan struct{})
+	defer close(release) // the stream the stop waits for ends with the test
+	stopped := make(chan struct{})
+	serve := func() error { <-stopped; return nil }
+	stop := func(context.Context) error { <-release; close(stopped); return nil }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, serve, stop) }()
+	cancel()
+	select {
+	case err := <-done:
+		var dte *DrainTimeoutError
+		if !errors.As(err, &dte) || !dte.StopTimedOut {
+			t.Errorf("Run = %v, want a DrainTimeoutError with StopTimedOut", err)
+		}
+	case <-time.After(returnWithin):
+		t.Fatalf("Run has not returned %v after a drain timeout of 50ms: it waits for a serve that waits for the abandoned stop", returnWithin)
+	}
+}
