@@ -102,14 +102,17 @@ type hook struct {
 // requests have drained: close database pools, flush telemetry. Hooks run
 // once, in reverse registration order (the last opened resource closes
 // first), each with the context that bounds all hooks (Options.HookTimeout).
-// A hook still running when that context ends is abandoned (reported as its
-// error, wrapping context.DeadlineExceeded); the hooks after it run with the
-// ended context, waited for no longer than one more HookTimeout together.
+// A hook still running shortly after that context ends is abandoned: its
+// error wraps ErrHookAbandoned and the context's cause
+// (context.DeadlineExceeded at the hook timeout); the hooks after it run
+// with the ended context, each abandoned in turn if it does not return
+// promptly.
 // Each hook runs on a goroutine of its own: a hook that panics, calls
 // runtime.Goexit or returns an error whose methods panic is reported as its
-// error; the others still run. An empty name or a nil fn is an error, and so
-// is a hook registered once the sequence has run the hooks (it would never
-// run): that error wraps ErrShutdownInProgress.
+// error; the others still run. An empty name or a nil fn is an error, and
+// so is a hook registered once the sequence has run the hooks (it would
+// never run): the error wraps ErrShutdownInProgress. A hook registered
+// earlier during the sequence (in the propagation delay or the drain) runs.
 func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) error {
 	switch {
 	case name == "":
@@ -119,8 +122,8 @@ func (r *Registry) OnShutdown(name string, fn func(ctx context.Context) error) e
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.hooksRan {
-		return fmt.Errorf("core: OnShutdown %q: the shutdown hooks have run already, it would never run: %w", name, ErrShutdownInProgress)
+	if r.hooksTaken {
+		return fmt.Errorf("core: OnShutdown %q: the shutdown hooks have run already: %w", name, ErrShutdownInProgress)
 	}
 	r.hooks = append(r.hooks, hook{name: name, fn: fn})
 	return nil
@@ -176,6 +179,14 @@ func (e *DrainTimeoutError) Is(target error) bool { return target == ErrDrainTim
 // that a second signal cut short.
 func (e *DrainTimeoutError) Unwrap() error { return e.Cause }
 
+// ErrHookAbandoned is wrapped by the error of a shutdown hook that was
+// still running when the hook timeout passed or the sequence was cut short
+// (a hook that ignores its context): the sequence stopped waiting for it
+// and went on, and the hook's goroutine runs on until it returns. A
+// graceful stop abandoned the same way is reported as a
+// [DrainTimeoutError] with StopTimedOut.
+var ErrHookAbandoned = errors.New("abandoned: still running when its context ended")
+
 // ErrShutdownInProgress is returned by a Shutdown that finds the sequence
 // already started (by another Shutdown or Run), whether or not it has ended.
 var ErrShutdownInProgress = errors.New("core: shutdown already started")
@@ -188,9 +199,12 @@ var ErrShutdownInProgress = errors.New("core: shutdown already started")
 //  3. call stop (for example http.Server.Shutdown), which must close the
 //     listeners and may wait for connections, with a context that ends at
 //     Options.DrainTimeout, and wait for the in-flight count to reach zero
-//     within the same deadline; every Run on the registry stops its own
-//     server at this point too;
-//  4. run the shutdown hooks in reverse order within Options.HookTimeout;
+//     within the same deadline (a stop still running then is abandoned
+//     and reported as timed out); every Run on the registry stops its own
+//     server at this point too, and the sequence waits for them within the
+//     same deadline;
+//  4. run the shutdown hooks in reverse order within Options.HookTimeout
+//     (a hook still running then is abandoned, see [ErrHookAbandoned]);
 //  5. enter StateStopped.
 //
 // Each step is logged once, with what actually happened: a step cut short
@@ -250,8 +264,20 @@ func (r *Registry) beginShutdown() bool {
 	}
 }
 
+// sequenceContext is ctx, also ended (with its cause) when a Run forces the
+// shutdown: a second signal cuts the running sequence short whoever started
+// it (StartShutdown, a Shutdown from a handler, another Run). The returned
+// func releases it.
+func (r *Registry) sequenceContext(ctx context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	unhook := context.AfterFunc(r.cut, func() { cancel(context.Cause(r.cut)) })
+	return ctx, func() { unhook(); cancel(nil) }
+}
+
 // shutdown is the sequence after StateDraining was entered.
 func (r *Registry) shutdown(ctx context.Context, stop func(context.Context) error) error {
+	ctx, release := r.sequenceContext(ctx)
+	defer release()
 	log := r.opts.Logger
 	start := time.Now()
 	delay := time.NewTimer(r.opts.PropagationDelay)
@@ -300,8 +326,11 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 	var errs []error
 	stopTimedOut := false
 	if stop != nil {
-		if err := stop(drainCtx); err != nil {
-			if drainCtx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		// Called like a hook: a stop that ignores its context (user code
+		// given to Run or Shutdown) is abandoned at the drain deadline
+		// instead of holding the sequence for good.
+		if err := callHook(drainCtx, "stop", stop); err != nil {
+			if drainCtx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, ErrHookAbandoned)) {
 				stopTimedOut = true
 			} else {
 				errs = append(errs, fmt.Errorf("core: stop serving: %w", err))
@@ -312,6 +341,11 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 		if !waitInFlight {
 			return errors.Join(errs...)
 		}
+		// Every Run on the registry stops its own server when the listeners
+		// close (see follow): the hooks must not close what a server still
+		// accepting requests uses. A server whose stop runs out of time
+		// reports it in its own Run.
+		_ = r.servers.Wait(drainCtx)
 		if r.inFlight.Wait(drainCtx) == nil {
 			r.opts.Logger.Info("probekit: drained, no request in flight")
 			return errors.Join(errs...)
@@ -347,24 +381,18 @@ func since(start time.Time) time.Duration { return time.Since(start).Round(time.
 func (r *Registry) runHooks(ctx context.Context) []error {
 	r.mu.Lock()
 	hooks := r.hooks
-	r.hooks, r.hooksRan = nil, true
+	r.hooks, r.hooksTaken = nil, true
 	r.mu.Unlock()
 	hookCtx, cancel := context.WithTimeout(ctx, r.opts.HookTimeout)
 	defer cancel()
-	// A hook that ignores its context is abandoned when the context ends.
-	// The hooks after it still run, with the ended context (they may release
-	// what needs no wait), and are waited for no longer than one more
-	// HookTimeout, all together: the sequence always ends.
-	limit, graced := hookCtx.Done(), false
+	// A hook that ignores its context is abandoned shortly after the
+	// context ends (see callHook). The hooks after it still run, with the
+	// ended context (they may release what needs no wait), each abandoned
+	// in turn if it does not return at once: the sequence always ends.
 	var errs []error
 	for i := len(hooks) - 1; i >= 0; i-- {
 		h := hooks[i]
-		if hookCtx.Err() != nil && !graced {
-			grace, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.HookTimeout)
-			defer cancel()
-			limit, graced = grace.Done(), true
-		}
-		if err := callHook(hookCtx, limit, h.fn); err != nil {
+		if err := callHook(hookCtx, "hook", h.fn); err != nil {
 			r.opts.Logger.Warn("probekit: shutdown hook failed", "hook", h.name, "err", redactError(err))
 			errs = append(errs, fmt.Errorf("core: shutdown hook %q: %w", h.name, err))
 			continue
@@ -374,26 +402,46 @@ func (r *Registry) runHooks(ctx context.Context) []error {
 	return errs
 }
 
-// callHook runs fn on a goroutine of its own and waits for it to return, or
-// for limit to be closed. Whatever fn does becomes its error (a panic, a
-// runtime.Goexit, an error whose methods panic, never returning) and cannot
-// stop the other hooks or end or hold the goroutine running Shutdown.
-func callHook(ctx context.Context, limit <-chan struct{}, fn func(context.Context) error) error {
-	result := make(chan error, 1) // the abandoned goroutine of a stuck hook never blocks
-	ended := elsewhere(func() {
+// callHook runs fn, user code (who: "hook", "stop"), on a goroutine of its
+// own and waits for it to return or for ctx to end, whichever comes first.
+// Whatever fn does becomes its error (a panic, a runtime.Goexit, an error
+// whose methods panic) and cannot stop the other hooks or end the goroutine
+// running Shutdown. An fn still running abandonGrace after ctx ended (one
+// that ignores its context) is abandoned: the error wraps ErrHookAbandoned
+// and the sequence goes on; fn's goroutine ends whenever fn returns.
+func callHook(ctx context.Context, who string, fn func(context.Context) error) error {
+	done := make(chan error, 1) // buffered: an abandoned fn's goroutine never blocks
+	go func() {
 		var err error
-		defer func() { result <- err }() // on runtime.Goexit too
+		defer func() { done <- err }() // also when fn calls runtime.Goexit
 		var e error
-		v, panicked := protect(func() { e = fn(ctx) }, func() { err = exitedError("hook") })
+		v, panicked := protect(func() { e = fn(ctx) }, func() { err = exitedError(who) })
 		if panicked {
 			e = errPanic{v}
 		}
 		if e != nil {
-			err = readError("hook", e, func(u *userError) { err = u })
+			err = readError(who, e, func(u *userError) { err = u })
 		}
-	}, limit)
-	if !ended {
-		return fmt.Errorf("still running at the hook timeout, abandoned: %w", context.DeadlineExceeded)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
 	}
-	return <-result
+	// A context that had ended before fn was called (a sequence cut short)
+	// gives fn no time at all: the grace lets an fn that honours its
+	// context, or is quick anyway, report what it did rather than be called
+	// abandoned.
+	grace := time.NewTimer(abandonGrace)
+	defer grace.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-grace.C:
+		return fmt.Errorf("%s %w: %w", who, ErrHookAbandoned, context.Cause(ctx))
+	}
 }
+
+// abandonGrace is how long a hook or graceful stop still has to return once
+// its context has ended before it is abandoned.
+const abandonGrace = 100 * time.Millisecond

@@ -125,14 +125,15 @@ type Registry struct {
 	observers atomic.Pointer[[]*observerEntry]
 	observeMu sync.Mutex // serializes AddObserver and its removals
 
-	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks, hooksRan
+	mu       sync.RWMutex // guards checks, sorted, bgCtx, closed, hooks, hooksTaken
 	checks   map[string]*checkState
 	sorted   []*checkState // by name, for stable output
 	bgCtx    context.Context
 	bgCancel context.CancelFunc
 	closed   bool
 	hooks    []hook
-	hooksRan bool // the shutdown sequence has taken hooks: later ones would never run
+	// hooksTaken: the shutdown sequence has taken the hooks to run them.
+	hooksTaken bool
 
 	loops sync.WaitGroup // background schedulers, one per background check
 	calls callTracker    // check function calls (runner goroutines)
@@ -142,10 +143,17 @@ type Registry struct {
 	gen   atomic.Uint64
 	cache responseCache
 
-	state    atomic.Int32  // State
-	closing  chan struct{} // closed when Shutdown stops serving (after the propagation delay)
-	stopped  chan struct{} // closed on entering StateStopped
+	state   atomic.Int32  // State
+	closing chan struct{} // closed when Shutdown stops serving (after the propagation delay)
+	stopped chan struct{} // closed on entering StateStopped
+	// cut ends when a Run forces the shutdown (a second signal): whoever
+	// started the sequence, its remaining waits end at once (see cutShort).
+	cut      context.Context
+	cutShort context.CancelCauseFunc
 	inFlight InFlight
+	// servers counts the Runs whose server has not been stopped yet; the
+	// sequence waits for it to reach zero before the hooks run.
+	servers  InFlight
 	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
 
 	warnedNotStarted atomic.Bool // the "Start was not called" warning was logged (see explainUnrun)
@@ -165,6 +173,7 @@ func New(opts Options) (*Registry, error) {
 		closing: make(chan struct{}),
 		stopped: make(chan struct{}),
 	}
+	r.cut, r.cutShort = context.WithCancelCause(context.Background())
 	list := []*observerEntry{{o: NewSlogObserver(o.Logger)}}
 	for _, ob := range o.Observers {
 		list = append(list, &observerEntry{o: ob})

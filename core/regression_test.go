@@ -222,6 +222,22 @@ func TestOnShutdownValidation(t *testing.T) {
 	}
 }
 
+// A hook registered once the sequence had taken the hooks (a pool opened
+// lazily during the drain, say) was accepted and never run: the resource
+// was silently left open. OnShutdown now says so, and the caller closes it
+// itself; a hook registered during the delay or the drain still runs.
+func TestOnShutdownAfterTheHooksRan(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond})
+	if err := r.Shutdown(context.Background(), nil); err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	err := r.OnShutdown("late", func(context.Context) error { return nil })
+	if !errors.Is(err, ErrShutdownInProgress) {
+		t.Fatalf("OnShutdown after the hooks ran = %v, want an error wrapping ErrShutdownInProgress", err)
+	}
+}
+
 // blockingServer serves r.Drain'd requests that wait for release, on a
 // loopback listener; started reports a request has entered the handler.
 func blockingServer(t *testing.T, r *Registry) (srv *http.Server, ln net.Listener, started, release chan struct{}) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -28,7 +29,9 @@ const DuplicateSignalWindow = 500 * time.Millisecond
 // must block until the server stops, and waits for one of: serve returning,
 // ctx ending, SIGTERM/SIGINT, or a shutdown sequence started elsewhere
 // closing the listeners. Then it runs [Registry.Shutdown] with stop (the
-// framework's graceful stop, required), waits for serve to return and
+// framework's graceful stop, required), waits for serve to return (unless
+// stop ran out of time: a serve that waits for its stop to finish, as
+// grpc.Server's does, would never return) and
 // returns the first real error: nil after a clean shutdown, else the joined
 // shutdown errors. http.ErrServerClosed is not an error. A graceful stop that
 // runs out of time is reported as a *DrainTimeoutError like requests left in
@@ -45,8 +48,9 @@ const DuplicateSignalWindow = 500 * time.Millisecond
 // sequence go to whoever started it, and to the log.
 //
 // A second SIGTERM/SIGINT, more than DuplicateSignalWindow after the first,
-// cancels the sequence: the remaining waits end at once, hooks see an ended
-// context, and the error wraps ErrForced, so that main can return (and the
+// cancels the sequence, whoever started it: the remaining waits end at
+// once, hooks see an ended context (and Run returns once they have), and
+// the error wraps ErrForced, so that main can return (and the
 // process exit) without waiting. A signal within the window, or the first
 // signal after a shutdown that ctx or a handler started, is not a second
 // signal: the sequence goes on.
@@ -54,6 +58,18 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 	if serve == nil || stop == nil {
 		return errors.New("core: Run: serve and stop must not be nil")
 	}
+	// This server counts until it is stopped: the sequence, whoever runs
+	// it, runs the hooks only once every server is stopped (see drain).
+	r.servers.Enter()
+	var left sync.Once
+	leave := func() { left.Do(r.servers.Leave) }
+	defer leave() // a stop abandoned at the deadline, say
+	own := stop
+	stop = func(ctx context.Context) error {
+		defer leave()
+		return own(ctx)
+	}
+
 	// One channel for the whole of Run, registered before serving, so that
 	// there is no moment when SIGTERM would kill the process outright.
 	sigs := make(chan os.Signal, 8)
@@ -75,7 +91,11 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 	case <-r.closing: // a sequence started elsewhere is closing listeners
 	case sig := <-sigs:
 		first = time.Now()
-		r.opts.Logger.Info("probekit: signal received, shutting down", "signal", sig)
+		if r.Draining() { // the kubelet's SIGTERM after a preStop handler started it, say
+			r.opts.Logger.Info("probekit: signal received, shutdown already under way", "signal", sig)
+		} else {
+			r.opts.Logger.Info("probekit: signal received, shutting down", "signal", sig)
+		}
 	}
 
 	shutCtx, force := context.WithCancelCause(context.WithoutCancel(ctx))
@@ -103,6 +123,7 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 				r.opts.Logger.Warn("probekit: second signal, cutting the shutdown short", "signal", sig, "after", after.Round(time.Millisecond))
 				close(forced)
 				force(err)
+				r.cutShort(err) // the sequence, if someone else started it
 				return
 			case <-done:
 				return
@@ -118,12 +139,28 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 		if errors.Is(err, ErrShutdownInProgress) {
 			err = r.follow(shutCtx, stop)
 		}
+		// A serve that returns only when its graceful stop has finished
+		// (grpc.Server's Serve after GracefulStop) would hold Run for good
+		// once that stop was abandoned: take its error only if it is there.
+		var dte *DrainTimeoutError
+		wait := shutCtx.Done() // forced: do not wait for a server that will not stop
+		if errors.As(err, &dte) && dte.StopTimedOut {
+			wait = nil
+		}
+		var e error
 		select {
-		case e := <-serveErr:
-			if e != nil && !errors.Is(e, http.ErrServerClosed) {
-				err = errors.Join(err, fmt.Errorf("core: serve: %w", e))
+		case e = <-serveErr:
+		default:
+			if wait == nil {
+				break
 			}
-		case <-shutCtx.Done(): // forced: do not wait for a server that will not stop
+			select {
+			case e = <-serveErr:
+			case <-wait:
+			}
+		}
+		if e != nil && !errors.Is(e, http.ErrServerClosed) {
+			err = errors.Join(err, fmt.Errorf("core: serve: %w", e))
 		}
 	}
 	select {
@@ -136,18 +173,17 @@ func (r *Registry) Run(ctx context.Context, serve func() error, stop func(contex
 
 // follow stops this server along with a shutdown sequence someone else
 // started: when that sequence closes its listeners, with the same drain
-// budget, and then waits for the sequence to end. It returns what stopping
-// this server abandoned.
+// budget, and then waits for the sequence to end, so that its hooks have
+// run when Run returns. Every step of the sequence is bounded, and a second
+// signal cuts it short (see cutShort), so the wait ends. It returns what
+// stopping this server abandoned.
 func (r *Registry) follow(ctx context.Context, stop func(context.Context) error) error {
 	select {
 	case <-r.closing:
 	case <-ctx.Done():
 	}
 	err := r.drain(ctx, stop, false)
-	select {
-	case <-r.stopped:
-	case <-ctx.Done():
-	}
+	<-r.stopped
 	return err
 }
 
@@ -171,6 +207,8 @@ func (r *Registry) served(ctx context.Context, serveErr error, stop func(context
 		}
 	}
 	close(r.closing)
+	ctx, release := r.sequenceContext(ctx)
+	defer release()
 	errs := []error{err}
 	// The graceful stop still closes the connections the server left open
 	// and waits for them; that its listener is gone already is no error.

@@ -23,8 +23,9 @@ import (
 // Fiber prints its start-up banner unless the app was created with
 // fiber.Config{DisableStartupMessage: true}; with probekit the registry logs
 // the lifecycle with log/slog, so you will usually want to set it. Prefork is
-// not supported (fiber does not prefork on a given listener). A nil app or
-// h is an error, returned before listening.
+// not supported (fiber does not prefork on a given listener): an app with
+// Config.Prefork is an error, as is a nil app or h, returned before
+// listening.
 func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) error {
 	if err := validate(app, h); err != nil {
 		return err
@@ -80,13 +81,16 @@ func Serve(ctx context.Context, app *fiber.App, ln net.Listener, h *core.Registr
 }
 
 // validate rejects what would otherwise serve normally and then fail with a
-// nil dereference at shutdown.
+// nil dereference at shutdown, or serve otherwise than configured.
 func validate(app *fiber.App, h *core.Registry) error {
 	switch {
 	case app == nil:
 		return errors.New("fiberhealth: app is nil")
 	case h == nil:
 		return errors.New("fiberhealth: registry is nil")
+	case app.Config().Prefork:
+		// fiber would only log a warning and serve one process.
+		return errors.New("fiberhealth: Prefork is not supported: fiber does not prefork on a listener it is given; run one process per core instead")
 	}
 	return nil
 }

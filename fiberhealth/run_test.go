@@ -24,8 +24,10 @@ func TestRun(t *testing.T) {
 	conformance.RunAddr(t, runner)
 }
 
-// TestRunRejectsNil checks that a nil app or registry is an error at once,
-// from Run and from Serve (conformance.RejectsNil).
+// TestRunRejectsNil checks that a nil app or registry, or a Prefork app, is
+// an error at once, from Run and from Serve (conformance.RejectsNil): fiber
+// would only log that it cannot prefork on a given listener and serve one
+// process.
 func TestRunRejectsNil(t *testing.T) {
 	t.Parallel()
 	h, err := core.New(core.Options{Logger: quiet})
@@ -35,6 +37,8 @@ func TestRunRejectsNil(t *testing.T) {
 	conformance.RejectsNil(t, runner, []conformance.NilCase[*fiber.App]{
 		{Name: "nil app", F: nil, H: h, Want: "fiberhealth: app is nil"},
 		{Name: "nil registry", F: newServerApp(), H: nil, Want: "fiberhealth: registry is nil"},
+		{Name: "prefork", F: fiber.New(fiber.Config{Prefork: true, DisableStartupMessage: true}), H: h,
+			Want: "fiberhealth: Prefork is not supported: fiber does not prefork on a listener it is given; run one process per core instead"},
 	})
 }
 

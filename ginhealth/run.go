@@ -25,7 +25,9 @@ const ReadHeaderTimeout = 10 * time.Second
 // in-flight requests up to Options.DrainTimeout. It returns nil after a
 // clean shutdown, a *core.DrainTimeoutError if requests were abandoned or
 // the graceful stop timed out, and the listen or serve error if serving
-// failed. It serves r.Handler(), so r.UseH2C is honoured as in r.Run.
+// failed. r.UseH2C is honoured with net/http's own HTTP/2 cleartext (with
+// prior knowledge; a request to upgrade to h2c is answered in HTTP/1.1), so
+// that the graceful stop ends those connections too.
 func Run(ctx context.Context, r *gin.Engine, addr string, h *core.Registry) error {
 	srv, err := newServer(r, h)
 	if err != nil {
@@ -53,5 +55,16 @@ func newServer(r *gin.Engine, h *core.Registry) (*http.Server, error) {
 	case h == nil:
 		return nil, errors.New("ginhealth: registry is nil")
 	}
-	return &http.Server{Handler: r.Handler(), ReadHeaderTimeout: ReadHeaderTimeout}, nil
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: ReadHeaderTimeout}
+	if r.UseH2C {
+		// Not r.Handler(): gin's h2c handler serves HTTP/2 on connections
+		// it hijacks, which http.Server.Shutdown neither tells to go away
+		// nor waits for, so they went on answering after Run returned.
+		// net/http's own cleartext HTTP/2 is stopped and drained like
+		// HTTP/1.1.
+		srv.Protocols = new(http.Protocols)
+		srv.Protocols.SetHTTP1(true)
+		srv.Protocols.SetUnencryptedHTTP2(true)
+	}
+	return srv, nil
 }

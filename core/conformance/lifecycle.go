@@ -467,9 +467,11 @@ func runDrainTimeout(t *testing.T, serve ServeFunc) {
 
 // runServeError: when serving fails (here: the listener is already closed),
 // Run returns the error, wrapped so that errors.Is finds its cause, at once
-// instead of waiting for a signal, and the registry ends stopped.
+// instead of waiting for a signal, having run the shutdown sequence's end
+// like every other path: hooks once, stopped.
 func runServeError(t *testing.T, serve ServeFunc) {
 	h := newRegistry(t, core.Options{})
+	hooks := hookCounter(t, h)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
@@ -486,6 +488,9 @@ func runServeError(t *testing.T, serve ServeFunc) {
 		}
 		if st := h.State(); st != core.StateStopped {
 			t.Errorf("state after Run on a closed listener = %v, want stopped", st)
+		}
+		if n := hooks.Load(); n != 1 {
+			t.Errorf("shutdown hook ran %d times when serving failed, want once", n)
 		}
 	case <-time.After(waitTimeout):
 		t.Errorf("Run on a closed listener has not returned within %v", waitTimeout)

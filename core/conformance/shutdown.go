@@ -69,7 +69,8 @@ func runShutdownElsewhere(t *testing.T, serve ServeFunc) {
 
 // runStartShutdownFromRequest: a handler behind the drain middleware that
 // starts the shutdown (a preStop hook) answers at once, is not waited for
-// as an in-flight request, and the runner returns nil.
+// as an in-flight request, and the runner returns nil; the hooks run only
+// once the runner has closed its listener.
 func runStartShutdownFromRequest(t *testing.T, serve ServeFunc) {
 	// A drain timeout longer than the suite waits for the runner: a
 	// sequence that waited for its own request would show as a hang.
@@ -84,6 +85,15 @@ func runStartShutdownFromRequest(t *testing.T, serve ServeFunc) {
 		}
 		return http.StatusOK, "shutting down\n"
 	}})
+	// The hooks close what the server uses: they must not run while its
+	// listener still accepts requests.
+	var openAtHook atomic.Bool
+	if err := h.OnShutdown("listener-closed", func(context.Context) error {
+		openAtHook.Store(!s.ln.isClosed())
+		return nil
+	}); err != nil {
+		t.Fatalf("OnShutdown: %v", err)
+	}
 	c := newClient(t, false)
 
 	if r := mustDo(t, c, http.MethodGet, s.url("/app/prestop"), ""); r.code != http.StatusOK {
@@ -93,6 +103,9 @@ func runStartShutdownFromRequest(t *testing.T, serve ServeFunc) {
 		t.Errorf("a second StartShutdown = %v, want ErrShutdownInProgress", err)
 	}
 	stoppedCleanly(t, s, c, hooks)
+	if openAtHook.Load() {
+		t.Error("the shutdown hooks ran while the server's listener was still open")
+	}
 }
 
 // runStopTimeout: a connection the drain middleware does not count (here a
