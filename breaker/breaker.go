@@ -61,6 +61,7 @@ type Breaker struct {
 	jitter    func(time.Duration) time.Duration // full jitter; replaced by tests
 	errOpen   error                             // ErrOpen wrapped with the name, made once
 	errBusy   error                             // ErrTooManyRequests likewise
+	shared    SharedState                       // Settings.Shared, may be nil
 
 	// pending is set while log.pending holds transitions not yet delivered,
 	// so that calls check for them with one atomic load.
@@ -107,6 +108,7 @@ func New(name string, s Settings) (*Breaker, error) {
 		retry:     s.Retry,
 		success:   s.IsSuccessful,
 		notify:    s.Notify,
+		shared:    s.Shared,
 		jitter:    fullJitter,
 		errOpen:   fmt.Errorf("breaker %s: %w", name, ErrOpen),
 		errBusy:   fmt.Errorf("breaker %s: %w", name, ErrTooManyRequests),
@@ -127,8 +129,13 @@ func New(name string, s Settings) (*Breaker, error) {
 func (b *Breaker) Name() string { return b.name }
 
 // State returns the breaker's current state, first moving an open breaker
-// whose OpenTimeout has passed to half-open.
+// whose OpenTimeout has passed to half-open. With Settings.Shared connected
+// it is the shared state.
 func (b *Breaker) State() State {
+	if b.shared != nil && b.shared.Connected() {
+		b.flush()
+		return b.shared.View().State
+	}
 	s := b.cb.State()
 	b.flush()
 	return s
@@ -153,17 +160,49 @@ var errPanicked = &core.CheckError{Reason: "panic"}
 // counted as a failure and propagates.
 func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (v T, ran bool, err error) {
 	defer b.flush()
+	if b.shared != nil {
+		adm := b.shared.Admit(ctx)
+		switch adm {
+		case RejectOpen:
+			return v, false, b.errOpen
+		case RejectBusy:
+			return v, false, b.errBusy
+		}
+		outcome := NotRun
+		defer func() { b.shared.Done(adm, outcome, b.failureReason(outcome)) }()
+		return execute(ctx, b, fn, &outcome)
+	}
+	return execute(ctx, b, fn, nil)
+}
+
+// execute makes the call through the local state machine; when outcome is
+// not nil it receives the call's outcome, even when fn panics.
+func execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error), outcome *Outcome) (v T, ran bool, err error) {
 	_, verdict := b.cb.Execute(func() (struct{}, error) {
 		ran = true
 		returned := false
 		defer func() {
 			if !returned {
 				b.recordFailure(errPanicked)
+				if outcome != nil {
+					*outcome = Failed
+				}
 			}
 		}()
 		v, err = fn(ctx)
 		returned = true
-		return struct{}{}, b.judge(ctx, err)
+		verdict := b.judge(ctx, err)
+		if outcome != nil {
+			switch verdict {
+			case nil:
+				*outcome = Succeeded
+			case errExcluded:
+				*outcome = Excluded
+			default:
+				*outcome = Failed
+			}
+		}
+		return struct{}{}, verdict
 	})
 	if !ran {
 		err = b.errOpen
@@ -172,6 +211,17 @@ func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 		}
 	}
 	return v, ran, err
+}
+
+// failureReason returns the reason of the latest failure when o is Failed,
+// for the shared state; the lock is taken only then.
+func (b *Breaker) failureReason(o Outcome) string {
+	if o != Failed {
+		return ""
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.log.lastReason
 }
 
 // judge turns the error of a call into gobreaker's verdict, recording
@@ -221,7 +271,8 @@ func readFailure(err error) (reason string, kept error) {
 
 // readyToTrip is gobreaker's ReadyToTrip; it runs under gobreaker's lock.
 func (b *Breaker) readyToTrip(c gobreaker.Counts) bool {
-	if c.ConsecutiveFailures < b.threshold {
+	if c.ConsecutiveFailures < b.threshold || b.shared != nil && b.shared.Connected() {
+		// Connected, the shared state trips the fleet's breaker instead.
 		return false
 	}
 	b.mu.Lock()

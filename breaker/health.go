@@ -66,6 +66,13 @@ func (b *Breaker) Guard(check core.CheckFunc) core.CheckFunc {
 
 // health maps the breaker's state to a check result.
 func (b *Breaker) health() error {
+	if b.shared != nil {
+		return b.sharedHealth()
+	}
+	return b.localHealth()
+}
+
+func (b *Breaker) localHealth() error {
 	h := b.snapshot()
 	switch h.state {
 	case StateClosed:
@@ -75,6 +82,41 @@ func (b *Breaker) health() error {
 	}
 	return core.Unhealthy(h.openMessage(), h.lastErr)
 }
+
+// sharedHealth reports the shared state while it is connected, so that
+// every replica tells the same story; otherwise the local state, degraded
+// at least, since the breaker no longer hears from the fleet.
+func (b *Breaker) sharedHealth() error {
+	if !b.shared.Connected() {
+		err := b.localHealth()
+		if err == nil {
+			return core.Degraded(LocalModeMessage, nil)
+		}
+		ce := (*core.CheckError)(nil)
+		if errors.As(err, &ce) {
+			ce.Reason = ce.Reason + "; " + LocalModeMessage
+		}
+		return err
+	}
+	b.flush()
+	v := b.shared.View()
+	h := history{
+		state: v.State, since: v.Since, openedAt: v.OpenedAt,
+		tripFailures: uint32(v.TripFailures), failedTrials: v.FailedTrials, lastReason: v.Reason,
+	}
+	switch h.state {
+	case StateClosed:
+		return nil
+	case StateHalfOpen:
+		return core.Degraded("half-open since "+stamp(h.since)+", trying recovery; "+h.openMessage(), nil)
+	}
+	return core.Unhealthy(h.openMessage(), nil)
+}
+
+// LocalModeMessage is what Check says of a breaker whose Settings.Shared is
+// unreachable, alone when the local breaker is closed (a degraded result)
+// or after the local state otherwise.
+const LocalModeMessage = "shared state unavailable, local mode"
 
 // openMessage says since when the breaker has been failing calls and why:
 // "open since T after 5 consecutive failures and 2 failed recovery trials:
