@@ -15,7 +15,3 @@ require (
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 )
-
-replace github.com/probekit/probekit/core => ../core
-
-replace github.com/probekit/probekit/breaker => ../breaker
