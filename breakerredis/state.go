@@ -144,11 +144,34 @@ func (st *state) sync() {
 		err = st.apply(reply)
 	}
 	if err != nil {
+		st.restore(fails, reset, reason)
 		st.down(err)
 	} else {
 		st.up.Store(true)
 	}
 	st.tell()
+}
+
+// restore puts back a report that a sync may not have delivered, so that
+// a Redis hiccup does not lose the failures that should trip the fleet:
+// they are delivered at least once (twice, if the abandoned sync did run),
+// unless a success reported since makes them stale.
+func (st *state) restore(fails int, reset bool, reason string) {
+	if fails == 0 && !reset {
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.pendReset {
+		return
+	}
+	st.pendFails += fails
+	st.pendReset = reset
+	if st.pendFails > fails { // newer failures came meanwhile; keep their reason
+		reason = st.pendReason
+	}
+	st.pendReason = reason
+	st.pendingAny.Store(true)
 }
 
 // apply stores a script's reply as the view.

@@ -234,3 +234,30 @@ func TestRedisFaultsMeanLocalModeThenSharedAgain(t *testing.T) {
 		})
 	}
 }
+
+func TestFailuresSeenWithoutRedisCountWhenItReturns(t *testing.T) {
+	t.Parallel()
+	p, err := faultproxy.New(redisAddr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	prefix := newPrefix(t)
+	a := startReplica(t, "a", p.Addr(), prefix) // cut off below
+	b := startReplica(t, "b", redisAddr(), prefix)
+	a.await("closed shared")
+	if err := p.Refuse(); err != nil {
+		t.Fatal(err)
+	}
+	a.await("closed local")
+	for range 3 {
+		if got := a.ask("fail"); got != "failed" {
+			t.Fatalf("a: %q", got)
+		}
+	}
+	if err := p.Heal(); err != nil {
+		t.Fatal(err)
+	}
+	// a's failures reach the fleet once Redis answers a again.
+	b.await("open shared")
+}
