@@ -53,8 +53,11 @@
 // Redis is a dependency too. Every operation is bounded by Options.Timeout
 // (50ms): it runs on a goroutine the call does not wait for longer, so even
 // a client without ContextTimeoutEnabled cannot make a call wait. A call
-// waits on Redis only in the half-open state, to claim or end a trial. When
-// an operation fails the breaker falls back to local mode: each replica's
+// waits on Redis only in the half-open state, to claim or end a trial (a
+// claim that fails lets that call through on the local breaker). When three
+// operations in a row fail (about 150ms at the defaults; at once if Redis
+// does not answer when New runs), the breaker falls back to local mode, so
+// that one slow answer on a busy host does not make replicas flap: each replica's
 // own breaker decides, as without Redis; Check reports it degraded
 // ("shared state unavailable, local mode"), Fleet.Stats reports Mode
 // "local", and the change is told once (to Notify, else to the Logger).

@@ -39,6 +39,7 @@ type state struct {
 	up         atomic.Bool // shared mode
 	localSince atomic.Pointer[time.Time]
 	downErr    atomic.Pointer[error] // why it went local
+	failStreak atomic.Int32          // Redis operations failed in a row
 	busyUntil  atomic.Int64          // unix ns before which a trial is not even tried
 	ops, errs  atomic.Uint64
 
@@ -91,8 +92,14 @@ func newState(client redis.UniversalClient, name string, s breaker.Settings, o O
 }
 
 // start reads the shared state once, then starts the sync goroutine.
+// A Redis that does not answer then means local mode at once: there is no
+// shared state to trust yet.
 func (st *state) start() {
-	st.sync()
+	if err := st.sync(); err != nil {
+		st.failStreak.Store(downAfter - 1)
+		st.down(err)
+		st.tell()
+	}
 	go st.loop()
 }
 
@@ -122,10 +129,10 @@ func (st *state) loop() {
 // sync pushes the pending report and reads the state, then tells what
 // changed. A sync still in flight (abandoned after Timeout on a Redis that
 // does not answer) is not doubled.
-func (st *state) sync() {
+func (st *state) sync() error {
 	if st.syncing.Swap(true) {
 		st.tell()
-		return
+		return nil
 	}
 	st.mu.Lock()
 	fails, reset, reason := st.pendFails, st.pendReset, st.pendReason
@@ -147,9 +154,11 @@ func (st *state) sync() {
 		st.restore(fails, reset, reason)
 		st.down(err)
 	} else {
+		st.failStreak.Store(0)
 		st.up.Store(true)
 	}
 	st.tell()
+	return err
 }
 
 // restore puts back a report that a sync may not have delivered, so that
@@ -205,8 +214,19 @@ func flag(b bool) string {
 	return "0"
 }
 
-// down switches to local mode after a failed Redis operation.
+// downAfter is how many Redis operations in a row must fail before the
+// breaker goes local: one slow answer on a busy host (each is bounded by
+// Options.Timeout anyway, and no call waits for the sync) should not make
+// the fleet's replicas flap between modes. At the defaults a dead Redis
+// means local mode within about three sync intervals (150ms).
+const downAfter = 3
+
+// down counts a failed Redis operation, and switches to local mode after
+// downAfter of them in a row.
 func (st *state) down(err error) {
+	if st.failStreak.Add(1) < downAfter {
+		return
+	}
 	if st.up.Swap(false) {
 		now := time.Now()
 		st.localSince.Store(&now)
@@ -264,8 +284,9 @@ func (st *state) Admit(ctx context.Context) breaker.Admission {
 	if err != nil {
 		st.down(err)
 		st.poke()
-		return breaker.AdmitLocal
+		return breaker.AdmitLocal // this call decides locally, whatever the mode
 	}
+	st.failStreak.Store(0)
 	switch reply[0] {
 	case "trial":
 		st.mu.Lock()
@@ -334,6 +355,8 @@ func (st *state) end(token, verdict, reason string) {
 	}
 	if err != nil {
 		st.down(err)
+	} else {
+		st.failStreak.Store(0)
 	}
 	st.poke()
 }
