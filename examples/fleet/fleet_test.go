@@ -131,6 +131,7 @@ func TestFleetDemo(t *testing.T) {
 	if len(stories) != 1 {
 		t.Errorf("replicas tell different stories: %v", stories)
 	}
+	t.Logf("every replica's /readyz?verbose: %v", stories)
 
 	down.Store(false)
 	deadline := time.Now().Add(mustHappen)

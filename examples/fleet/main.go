@@ -10,7 +10,7 @@
 //	ADDR=:8083 REPLICA=c go run ./fleet &
 //	curl -X POST localhost:9000/down
 //	for i in 1 2 3 4 5; do curl localhost:8081/pay; done  # 502 ×5: the fleet's breaker opens
-//	curl 'localhost:8083/readyz?verbose'                    # [-]payments degraded?… open since …
+//	curl 'localhost:8083/readyz?verbose'                    # [-]payments degraded: open since …
 //	curl -X POST localhost:9000/up; sleep 10; curl localhost:8082/pay   # the one trial: closed everywhere
 //
 // Settings come from the environment: ADDR (default :8080), REPLICA (the
