@@ -20,6 +20,10 @@ import (
 //
 //	"open since 2025-06-01T12:00:03Z after 5 consecutive failures: connection refused"
 //
+// With Settings.Shared connected it reports the shared state, so that every
+// replica says the same; while the shared state is unreachable it reports
+// the local state, degraded at least, with LocalModeMessage.
+//
 // The message holds only core.Reason of the latest failure, never raw error
 // text; the error itself is attached as the CheckError's Err, which probe
 // responses show only with core.Options.ExposeErrors.
