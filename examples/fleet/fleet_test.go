@@ -49,7 +49,7 @@ func TestFleetDemo(t *testing.T) {
 		redisAddr = "127.0.0.1:6379"
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
-	defer rdb.Close()
+	t.Cleanup(func() { _ = rdb.Close() }) // after the keys are deleted, below
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("redis at %s unreachable (CI=true: it must be): %v", redisAddr, err)
