@@ -61,6 +61,7 @@ type Breaker struct {
 	jitter    func(time.Duration) time.Duration // full jitter; replaced by tests
 	errOpen   *RejectedError                    // ErrOpen with the name, made once
 	errBusy   *RejectedError                    // ErrTooManyRequests likewise
+	shared    SharedState                       // Settings.Shared, may be nil
 
 	// pending is set while log.pending holds transitions not yet delivered,
 	// so that calls check for them with one atomic load.
@@ -107,6 +108,7 @@ func New(name string, s Settings) (*Breaker, error) {
 		retry:     s.Retry,
 		success:   s.IsSuccessful,
 		notify:    s.Notify,
+		shared:    s.Shared,
 		jitter:    fullJitter,
 	}
 	b.errOpen = newRejectedError(b, ErrOpen, StateOpen)
@@ -127,8 +129,13 @@ func New(name string, s Settings) (*Breaker, error) {
 func (b *Breaker) Name() string { return b.name }
 
 // State returns the breaker's current state, first moving an open breaker
-// whose OpenTimeout has passed to half-open.
+// whose OpenTimeout has passed to half-open. With Settings.Shared connected
+// it is the shared state.
 func (b *Breaker) State() State {
+	if b.shared != nil && b.shared.Connected() {
+		b.flush()
+		return b.shared.View().State
+	}
 	s := b.cb.State()
 	b.flush()
 	return s
@@ -154,6 +161,27 @@ var errPanicked = &core.CheckError{Reason: "panic"}
 // ends the calling goroutine.
 func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (v T, ran bool, err error) {
 	defer b.flush()
+	if b.shared != nil {
+		adm := b.shared.Admit(ctx)
+		switch adm {
+		case RejectOpen:
+			return v, false, b.errOpen
+		case RejectBusy:
+			return v, false, b.errBusy
+		}
+		outcome := NotRun
+		// Deferred, so that a call that panics or calls runtime.Goexit is
+		// reported to the shared state too.
+		defer func() { b.shared.Done(adm, outcome, b.failureReason(outcome)) }()
+		return execute(ctx, b, fn, &outcome)
+	}
+	return execute(ctx, b, fn, nil)
+}
+
+// execute makes the call through the local state machine; when outcome is
+// not nil it receives the call's outcome, also when fn panics or calls
+// runtime.Goexit.
+func execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error), outcome *Outcome) (v T, ran bool, err error) {
 	defer func() {
 		// A call that called runtime.Goexit was turned into a goexitPanic
 		// for gobreaker to see (below). Recovering it lets the Goexit
@@ -172,6 +200,9 @@ func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 				return
 			}
 			b.recordFailure(errPanicked)
+			if outcome != nil {
+				*outcome = Failed
+			}
 			if p := recover(); p != nil {
 				panic(p) // on to gobreaker, which counts a failure, and to the caller
 			}
@@ -184,6 +215,16 @@ func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 		v, err = fn(ctx)
 		verdict := b.judge(ctx, err)
 		returned = true
+		if outcome != nil {
+			switch verdict {
+			case nil:
+				*outcome = Succeeded
+			case errExcluded: //nolint:errorlint // judge returns this sentinel itself, never wrapped
+				*outcome = Excluded
+			default:
+				*outcome = Failed
+			}
+		}
 		return struct{}{}, verdict
 	})
 	if !ran {
@@ -196,8 +237,19 @@ func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 }
 
 // goexitPanic stands for a call that called runtime.Goexit while it crosses
-// gobreaker (see attempt).
+// gobreaker (see execute).
 type goexitPanic struct{}
+
+// failureReason returns the reason of the latest failure when o is Failed,
+// for the shared state; the lock is taken only then.
+func (b *Breaker) failureReason(o Outcome) string {
+	if o != Failed {
+		return ""
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.log.lastReason
+}
 
 // judge turns the error of a call into gobreaker's verdict, recording
 // failures so that the state change they may cause can say why.
@@ -246,7 +298,8 @@ func readFailure(err error) (reason string, kept error) {
 
 // readyToTrip is gobreaker's ReadyToTrip; it runs under gobreaker's lock.
 func (b *Breaker) readyToTrip(c gobreaker.Counts) bool {
-	if c.ConsecutiveFailures < b.threshold {
+	if c.ConsecutiveFailures < b.threshold || b.shared != nil && b.shared.Connected() {
+		// Connected, the shared state trips the fleet's breaker instead.
 		return false
 	}
 	b.mu.Lock()

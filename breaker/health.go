@@ -20,6 +20,10 @@ import (
 //
 //	"open since 2025-06-01T12:00:03Z after 5 consecutive failures: connection refused"
 //
+// With Settings.Shared connected it reports the shared state, so that every
+// replica says the same; while the shared state is unreachable it reports
+// the local state, degraded at least, with LocalModeMessage.
+//
 // The message holds only core.Reason of the latest failure, never raw error
 // text; the error itself is attached as the CheckError's Err, which probe
 // responses show only with core.Options.ExposeErrors.
@@ -66,6 +70,13 @@ func (b *Breaker) Guard(check core.CheckFunc) core.CheckFunc {
 
 // health maps the breaker's state to a check result.
 func (b *Breaker) health() error {
+	if b.shared != nil {
+		return b.sharedHealth()
+	}
+	return b.localHealth()
+}
+
+func (b *Breaker) localHealth() error {
 	h := b.snapshot()
 	switch h.state {
 	case StateClosed:
@@ -75,6 +86,41 @@ func (b *Breaker) health() error {
 	}
 	return core.Unhealthy(h.openMessage(), h.lastErr)
 }
+
+// sharedHealth reports the shared state while it is connected, so that
+// every replica tells the same story; otherwise the local state, degraded
+// at least, since the breaker no longer hears from the fleet.
+func (b *Breaker) sharedHealth() error {
+	if !b.shared.Connected() {
+		err := b.localHealth()
+		if err == nil {
+			return core.Degraded(LocalModeMessage, nil)
+		}
+		ce := (*core.CheckError)(nil)
+		if errors.As(err, &ce) {
+			ce.Reason = ce.Reason + "; " + LocalModeMessage
+		}
+		return err
+	}
+	b.flush()
+	v := b.shared.View()
+	h := history{
+		state: v.State, since: v.Since, openedAt: v.OpenedAt,
+		tripFailures: uint32(v.TripFailures), failedTrials: v.FailedTrials, lastReason: v.Reason,
+	}
+	switch h.state {
+	case StateClosed:
+		return nil
+	case StateHalfOpen:
+		return core.Degraded("half-open since "+stamp(h.since)+", trying recovery; "+h.openMessage(), nil)
+	}
+	return core.Unhealthy(h.openMessage(), nil)
+}
+
+// LocalModeMessage is what Check says of a breaker whose Settings.Shared is
+// unreachable, alone when the local breaker is closed (a degraded result)
+// or after the local state otherwise.
+const LocalModeMessage = "shared state unavailable, local mode"
 
 // openMessage says since when the breaker has been failing calls and why:
 // "open since T after 5 consecutive failures and 2 failed recovery trials:

@@ -49,6 +49,14 @@ type Settings struct {
 	// on the goroutine of a call or State that noticed the change; it should
 	// not block for long.
 	Notify func(core.Transition)
+
+	// Shared, if set, is state shared with the other replicas of the
+	// service (see SharedState; module breakerredis builds one on Redis):
+	// failures of every replica count together, an open breaker is open in
+	// all of them, and recovery trials are limited fleet-wide. While it is
+	// unreachable the breaker runs on its own. Default: none, the breaker
+	// is local to the process.
+	Shared SharedState
 }
 
 // Retry is the retry policy of Do and Call: exponential backoff with full

@@ -4,6 +4,7 @@ go 1.26.0
 
 replace (
 	github.com/probekit/probekit/breaker => ../breaker
+	github.com/probekit/probekit/breakerredis => ../breakerredis
 	github.com/probekit/probekit/chihealth => ../chihealth
 	github.com/probekit/probekit/core => ../core
 	github.com/probekit/probekit/echohealth => ../echohealth
@@ -19,6 +20,7 @@ require (
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/probekit/probekit/breaker v0.1.0
+	github.com/probekit/probekit/breakerredis v0.1.0
 	github.com/probekit/probekit/chihealth v0.1.0
 	github.com/probekit/probekit/core v0.1.0
 	github.com/probekit/probekit/echohealth v0.1.0
@@ -27,6 +29,7 @@ require (
 	github.com/probekit/probekit/otelhealth v0.1.0
 	github.com/probekit/probekit/promhealth v0.1.0
 	github.com/prometheus/client_golang v1.25.0
+	github.com/redis/go-redis/v9 v9.23.0
 )
 
 require (
@@ -49,7 +52,7 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/compress v1.20.1 // indirect
-	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
+	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
@@ -78,6 +81,7 @@ require (
 	go.opentelemetry.io/otel/log v1.47.0 // indirect
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/net v0.59.0 // indirect

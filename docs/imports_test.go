@@ -12,6 +12,7 @@ import (
 	_ "github.com/labstack/echo/v4"
 	_ "github.com/labstack/echo/v4/middleware"
 	_ "github.com/probekit/probekit/breaker"
+	_ "github.com/probekit/probekit/breakerredis"
 	_ "github.com/probekit/probekit/chihealth"
 	_ "github.com/probekit/probekit/core"
 	_ "github.com/probekit/probekit/core/checks"
@@ -22,4 +23,5 @@ import (
 	_ "github.com/probekit/probekit/promhealth"
 	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/prometheus/client_golang/prometheus/promhttp"
+	_ "github.com/redis/go-redis/v9"
 )

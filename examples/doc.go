@@ -14,6 +14,11 @@
 // its listener, waits up to DRAIN_TIMEOUT (default 20s) for in-flight
 // requests, closes the database and exits 0.
 //
+// examples/fleet is of another kind: one binary run as three replicas that
+// share a circuit breaker through Redis (module breakerredis), with a fake
+// payments API to take down; its package doc has the commands, and its test
+// runs the whole story as processes against the real Redis.
+//
 // This package itself only holds the tests that build and run every example
 // as a separate process (end to end, SIGTERM included), and that strictly
 // decode the Kubernetes manifests in deploy/kubernetes and hold them to the
