@@ -37,6 +37,8 @@ func replica(t *testing.T, client redis.UniversalClient, prefix string, s breake
 	return f
 }
 
+// fail makes one failing call through f's breaker; its error is errDown,
+// or the rejection once the breaker is open.
 func fail(f *breakerredis.Fleet) error {
 	return f.Breaker().Do(context.Background(), func(context.Context) error { return errDown })
 }
@@ -88,12 +90,12 @@ func TestASuccessResetsTheFleetsCount(t *testing.T) {
 	client, prefix := newClient(t)
 	s := breaker.Settings{FailureThreshold: 3, OpenTimeout: time.Minute}
 	a, b := replica(t, client, prefix, s), replica(t, client, prefix, s)
-	fail(a)
-	fail(a)
+	_ = fail(a)
+	_ = fail(a)
 	eventually(t, "b sees 2 failures", func() bool { return fleetFails(t, client, a) == 2 })
 	// b has heard of a's failures, so its success must reset the count.
 	eventually(t, "b's success resets the count", func() bool { return succeedResets(t, client, b) })
-	fail(a)
+	_ = fail(a)
 	eventually(t, "a's third failure counted", func() bool { return fleetFails(t, client, a) == 1 })
 	if st := client.HGet(context.Background(), a.Keys()[0], "st").Val(); st != "" {
 		t.Errorf("shared state %q after fail, fail, success elsewhere, fail; want closed", st)
@@ -129,7 +131,7 @@ func TestTrialsAreLimitedFleetWide(t *testing.T) {
 	client, prefix := newClient(t)
 	s := breaker.Settings{FailureThreshold: 1, OpenTimeout: 200 * time.Millisecond}
 	a, b := replica(t, client, prefix, s), replica(t, client, prefix, s)
-	fail(a)
+	_ = fail(a)
 	eventually(t, "b half-open", func() bool { return b.Breaker().State() == breaker.StateHalfOpen })
 
 	inTrial, release := make(chan struct{}), make(chan struct{})
@@ -161,7 +163,7 @@ func TestFailedTrialReopensEveryReplica(t *testing.T) {
 	client, prefix := newClient(t)
 	s := breaker.Settings{FailureThreshold: 1, OpenTimeout: 200 * time.Millisecond}
 	a, b := replica(t, client, prefix, s), replica(t, client, prefix, s)
-	fail(a)
+	_ = fail(a)
 	eventually(t, "a half-open", func() bool { return a.Breaker().State() == breaker.StateHalfOpen })
 	eventually(t, "b open again", func() bool {
 		// Repeated in case a trial claim timed out and the call went
@@ -197,8 +199,8 @@ func TestUnreachableRedisMeansLocalMode(t *testing.T) {
 		t.Errorf("Check = %v, want degraded %q", err, breaker.LocalModeMessage)
 	}
 	// The local breaker still works.
-	fail(f)
-	fail(f)
+	_ = fail(f)
+	_ = fail(f)
 	if err := succeed(f); !errors.Is(err, breaker.ErrOpen) {
 		t.Errorf("after 2 failures in local mode: %v, want ErrOpen", err)
 	}
@@ -223,7 +225,7 @@ func TestKeysExpire(t *testing.T) {
 	t.Parallel()
 	client, prefix := newClient(t)
 	f := replica(t, client, prefix, breaker.Settings{FailureThreshold: 1, OpenTimeout: time.Second, HalfOpenRequests: 1})
-	fail(f)
+	_ = fail(f)
 	eventually(t, "open", func() bool { return f.Breaker().State() == breaker.StateOpen })
 	for _, k := range f.Keys() {
 		if !strings.HasPrefix(k, prefix) {

@@ -67,7 +67,7 @@ func (o Options) normalize(openTimeout time.Duration) (Options, error) {
 		{"KeyTTL", &o.KeyTTL, DefaultKeyTTL},
 	} {
 		if *d.v < 0 {
-			return o, fmt.Errorf("Options.%s is negative (%v)", d.field, *d.v)
+			return o, fmt.Errorf("Options.%s is negative (%v)", d.field, *d.v) //nolint:staticcheck // starts with the field name, as the other option errors here; New adds the package prefix
 		}
 		if *d.v == 0 {
 			*d.v = d.def

@@ -122,7 +122,7 @@ func (st *state) loop() {
 		case <-t.C:
 		case <-st.wake:
 		}
-		st.sync()
+		_ = st.sync() // a failed sync puts its reports back and counts toward local mode itself
 	}
 }
 

@@ -70,10 +70,12 @@ func runChild() int {
 			}
 			fmt.Println(verdict(b.Do(context.Background(), func(context.Context) error { return want })))
 		case "hang":
-			go b.Do(context.Background(), func(context.Context) error {
-				fmt.Println("calling")
-				select {} // until the process dies
-			})
+			go func() {
+				_ = b.Do(context.Background(), func(context.Context) error {
+					fmt.Println("calling")
+					select {} // until the process dies
+				})
+			}()
 		case "state":
 			fmt.Println(b.State(), f.Stats().Mode, core.Reason(b.Check()(context.Background())))
 		default:

@@ -129,7 +129,11 @@ func TestOpenInOneIsOpenInAllAndATrialClosesAll(t *testing.T) {
 	stories := map[string]bool{}
 	for _, r := range fleet {
 		state := r.await("open shared")
-		stories[state[strings.Index(state, "open since"):]] = true
+		_, story, ok := strings.Cut(state, "open since")
+		if !ok {
+			t.Fatalf("replica state %q does not say since when it is open", state)
+		}
+		stories[story] = true
 	}
 	if len(stories) != 1 {
 		t.Errorf("replicas tell different stories: %v", stories)
