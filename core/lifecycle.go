@@ -325,14 +325,23 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 	defer cancel()
 	var errs []error
 	stopTimedOut := false
+	var counted int64 // abandoned requests a stop counted itself
 	if stop != nil {
 		// Called like a hook: a stop that ignores its context (user code
 		// given to Run or Shutdown) is abandoned at the drain deadline
 		// instead of holding the sequence for good.
+		var own *DrainTimeoutError
 		if err := callHook(drainCtx, "stop", stop); err != nil {
-			if drainCtx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, ErrHookAbandoned)) {
+			switch {
+			case drainCtx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, ErrHookAbandoned)):
 				stopTimedOut = true
-			} else {
+			case errors.As(err, &own):
+				// A stop that gave up at the deadline, forced its server
+				// down and counted the requests it abandoned before they
+				// were canceled (grpchealth.Stop): the same abandoned
+				// drain, logged and observed as such, with its count.
+				stopTimedOut, counted = true, own.Abandoned
+			default:
 				errs = append(errs, fmt.Errorf("core: stop serving: %w", err))
 			}
 		}
@@ -351,7 +360,7 @@ func (r *Registry) drain(ctx context.Context, stop func(context.Context) error, 
 			return errors.Join(errs...)
 		}
 	}
-	dte := &DrainTimeoutError{Abandoned: r.inFlight.Count(), Timeout: r.opts.DrainTimeout, Elapsed: time.Since(start), StopTimedOut: stopTimedOut}
+	dte := &DrainTimeoutError{Abandoned: max(r.inFlight.Count(), counted), Timeout: r.opts.DrainTimeout, Elapsed: time.Since(start), StopTimedOut: stopTimedOut}
 	if ctx.Err() != nil {
 		dte.Cause = context.Cause(ctx)
 	}

@@ -89,10 +89,12 @@ func check(g *grpc.Server, hs *Server) error {
 // number of RPCs in flight at that moment.
 //
 // That error deliberately does not wrap context.DeadlineExceeded: the
-// registry treats a stop that returns the context's error as a timed-out
-// stop and counts the requests in flight after it returned, when the
+// registry would count the requests in flight after it returned, when the
 // canceled handlers may already have returned, so the abandoned RPCs
-// would be reported as zero. Counted here, before Stop, they are not lost.
+// would be reported as zero. Counted here, before Stop, they are not lost:
+// the registry takes the *core.DrainTimeoutError as a graceful stop that
+// timed out, with this count, and logs and reports it to its observers
+// like any abandoned drain.
 func Stop(g *grpc.Server, hs *Server) func(context.Context) error {
 	return func(ctx context.Context) error {
 		begin := time.Now()
