@@ -118,6 +118,17 @@ func isMetadataKey(name string) bool {
 	return true
 }
 
+// isPrintableASCII reports whether v is a gRPC text metadata value:
+// bytes 0x20 to 0x7e only.
+func isPrintableASCII(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // newFlagSet declares every flag of both modes; parseArgs rejects the ones
 // a mode does not take.
 func newFlagSet(timeout *time.Duration, header *headerFlag, service *string, useTLS, skipVerify *bool, caCert *string) *flag.FlagSet {
@@ -194,9 +205,16 @@ func parseArgs(args []string, readFile func(string) ([]byte, error)) (*config, e
 			return nil, fmt.Errorf("grpc address %s: want host:port, like 127.0.0.1:9090", escape(addr))
 		}
 		c.addr, c.service, c.tls = addr, service, useTLS
-		for name := range c.header {
+		for name, values := range c.header {
 			if !isMetadataKey(name) {
 				return nil, fmt.Errorf("--header %s: not a gRPC metadata key (letters, digits, '-', '_', '.'; no grpc- prefix, no -bin suffix)", name)
+			}
+			// grpc-go refuses to send anything else in a text value, as
+			// an RPC failure that would look like the service's.
+			for _, v := range values {
+				if !isPrintableASCII(v) {
+					return nil, fmt.Errorf("--header %s: a gRPC metadata value must be printable ASCII", name)
+				}
 			}
 		}
 		if !useTLS && (skipVerify || caCert != "") {
@@ -268,6 +286,12 @@ func validPort(p string) bool {
 // secrets.
 func parseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
+	if err != nil && strings.Contains(s, "@") {
+		// The parser quotes a piece of the URL (`invalid port ":..."`),
+		// which is the password when it holds a '/', '?' or '#' that was
+		// not percent-encoded: that piece ends the authority early.
+		return nil, errors.New("bad URL (not shown: it holds user information; percent-encode any '/', '?', '#' or '@' in it)")
+	}
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

@@ -103,6 +103,10 @@ func TestUsageErrors(t *testing.T) {
 		{"grpc skip verify without tls", []string{"grpc", "h:1", "--insecure-skip-verify"}, "need --tls"},
 		{"grpc reserved metadata", []string{"grpc", "h:1", "--header", "grpc-timeout: 1S"}, "not a gRPC metadata key"},
 		{"grpc metadata charset", []string{"grpc", "h:1", "--header", "x!y: 1"}, "not a gRPC metadata key"},
+		{"grpc metadata value not ASCII", []string{"grpc", "h:1", "--header", "X-Token: s3cr\u00e9t"}, "printable ASCII"},
+		{"password with an unencoded /", []string{"http://admin:s3cret/x@h/readyz"}, "bad URL"},
+		{"password with an unencoded #", []string{"http://admin:s3cret#x@h/readyz"}, "bad URL"},
+		{"password with an unencoded ?", []string{"https://admin:s3cret?x@h/readyz"}, "bad URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,7 +122,7 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("stdout %q, want nothing", stdout)
 			}
 			if strings.Contains(stderr, "s3cret") {
-				t.Errorf("stderr shows a header value:\n%s", stderr)
+				t.Errorf("stderr shows a secret (a header value or a password):\n%s", stderr)
 			}
 		})
 	}
