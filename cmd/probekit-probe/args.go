@@ -285,13 +285,20 @@ func validPort(p string) bool {
 // Errors never hold the URL itself: its user information and query may be
 // secrets.
 func parseURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
+	u, err := checkURL(s)
 	if err != nil && strings.Contains(s, "@") {
-		// The parser quotes a piece of the URL (`invalid port ":..."`),
-		// which is the password when it holds a '/', '?' or '#' that was
-		// not percent-encoded: that piece ends the authority early.
+		// A password holding a '/', '?' or '#' that was not
+		// percent-encoded ends the authority early: the parser quotes
+		// it as a port (`invalid port ":..."`), or the URL parses with
+		// the password as its port. Either way the error would show it.
 		return nil, errors.New("bad URL (not shown: it holds user information; percent-encode any '/', '?', '#' or '@' in it)")
 	}
+	return u, err
+}
+
+// checkURL is parseURL, whose errors may show parts of the URL.
+func checkURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

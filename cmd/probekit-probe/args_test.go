@@ -233,3 +233,23 @@ func FuzzParseHeader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzURLPassword: a URL the parser rejects never has its password echoed,
+// whatever characters the password holds (an unencoded '/', '?' or '#'
+// ends the authority early, and the parser quotes what it took for a port).
+func FuzzURLPassword(f *testing.F) {
+	for _, p := range []string{"s3cret", "s3cret/x", "s3cret#x", "s3cret?x", "s3%zzcret", "s3 cret", "s3cret\x7f"} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, password string) {
+		_, err := parseURL("http://admin:" + password + "@h/readyz")
+		if err == nil {
+			return
+		}
+		for _, part := range strings.FieldsFunc(password, func(r rune) bool { return strings.ContainsRune("/?#@%", r) }) {
+			if len(part) >= 4 && strings.Contains(err.Error(), part) && !strings.Contains("bad URL (not shown: it holds user information; percent-encode any '/', '?', '#' or '@' in it) admin h readyz http", part) {
+				t.Fatalf("error %q holds %q of the password %q", err, part, password)
+			}
+		}
+	})
+}
