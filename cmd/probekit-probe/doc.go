@@ -21,7 +21,8 @@
 // keep-alive; status 200-399 is a success; redirects are followed up to
 // 10 times while the host name stays the same, and a redirect to another
 // host is not followed: the 3xx counts as a success with a warning on
-// standard error; at most 10 KiB of the body is read, and the body is never
+// standard error (so is one from https to http, which the kubelet follows:
+// it would send the headers, a token say, in plaintext); at most 10 KiB of the body is read, and the body is never
 // printed. The default timeout is the kubelet's 1s and covers the whole
 // probe. One difference, on purpose: the kubelet never verifies an https
 // certificate; probekit-probe does, unless --insecure-skip-verify is given

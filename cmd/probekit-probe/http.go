@@ -27,6 +27,12 @@ const userAgent = "probekit-probe"
 // warning.
 var errOtherHost = errors.New("redirect to another host not followed")
 
+// errDowngrade stops a redirect from https to http, which the kubelet
+// follows: the request's headers (an Authorization token, say) would go
+// in plaintext, and the certificate this probe verifies would no longer
+// vouch for the answer. The 3xx is the answer, as for another host.
+var errDowngrade = errors.New("redirect from https to http not followed")
+
 // outcome is a probe's answer: ok decides the exit status; message is the
 // line to print (stdout when ok, stderr otherwise) and warning, if not
 // empty, a line for stderr even when ok. Both are escaped already.
@@ -72,12 +78,21 @@ func probeHTTP(ctx context.Context, c *config) outcome {
 		},
 	}
 	defer transport.CloseIdleConnections()
-	var otherHost string
+	var (
+		notFollowed error  // errOtherHost or errDowngrade
+		target      string // the redirect not followed, shown
+	)
 	client := &http.Client{
 		Transport: transport,
 		CheckRedirect: func(next *http.Request, via []*http.Request) error {
-			if next.URL.Hostname() != via[0].URL.Hostname() {
-				otherHost = escape(redactURL(next.URL))
+			switch {
+			case next.URL.Hostname() != via[0].URL.Hostname():
+				notFollowed = errOtherHost
+			case via[0].URL.Scheme == "https" && next.URL.Scheme != "https":
+				notFollowed = errDowngrade
+			}
+			if notFollowed != nil {
+				target = escape(redactURL(next.URL))
 				return http.ErrUseLastResponse
 			}
 			if len(via) >= maxRedirects {
@@ -104,8 +119,8 @@ func probeHTTP(ctx context.Context, c *config) outcome {
 		return outcome{message: fmt.Sprintf("GET %s: status %s (want 200-399)", shown, status)}
 	}
 	o := outcome{ok: true, message: fmt.Sprintf("GET %s: status %s", shown, status)}
-	if otherHost != "" {
-		o.warning = fmt.Sprintf("GET %s: status %s: %s (%s); counted as a success, as the kubelet does", shown, status, errOtherHost, otherHost)
+	if notFollowed != nil {
+		o.warning = fmt.Sprintf("GET %s: status %s: %s (%s); counted as a success, as the kubelet does for another host", shown, status, notFollowed, target)
 	}
 	return o
 }

@@ -59,6 +59,14 @@ func TestHTTP(t *testing.T) {
 		http.Redirect(w, r, samePort.URL+"/readyz", http.StatusFound)
 	})
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("ok")) })
+	var plainURL string // srv's, set below
+	var downgraded atomic.Int32
+	mux.HandleFunc("/to-plain", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, plainURL+"/plain", http.StatusFound) })
+	mux.HandleFunc("/plain", func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil {
+			downgraded.Add(1)
+		}
+	})
 	mux.HandleFunc("/204", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("/unavailable", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "[-]db failed: password=s3cret", http.StatusServiceUnavailable)
@@ -115,6 +123,7 @@ func TestHTTP(t *testing.T) {
 		_, _ = w.Write([]byte(strings.Repeat("\x1b[2J", 1<<20)))
 	})
 	srv := httptest.NewServer(mux)
+	plainURL = srv.URL
 	t.Cleanup(srv.Close)
 	tlsSrv := httptest.NewUnstartedServer(mux)
 	// The failed handshakes are the point of some cases, not news.
@@ -150,6 +159,8 @@ func TestHTTP(t *testing.T) {
 		{"TLS on, verified with --ca-cert", []string{tlsSrv.URL + "/ok", "--ca-cert", ca}, exitOK, "status 200", false},
 		{"TLS on, unknown authority", []string{tlsSrv.URL + "/ok"}, exitFailure, "TLS: ", true},
 		{"TLS on, --insecure-skip-verify", []string{tlsSrv.URL + "/ok", "--insecure-skip-verify"}, exitOK, "status 200", false},
+		{"redirect https to http not followed", []string{tlsSrv.URL + "/to-plain", "--ca-cert", ca, "--header", "Authorization: Bearer s3cret"},
+			exitOK, "redirect from https to http not followed (" + srv.URL + "/plain)", true},
 		{"TLS on, 503", []string{tlsSrv.URL + "/unavailable", "--ca-cert", ca}, exitFailure, "status 503", true},
 		{"TLS off: https:// to a plain server", []string{strings.Replace(srv.URL, "http:", "https:", 1) + "/ok", "--insecure-skip-verify"}, exitFailure, "TLS: the server did not answer with TLS", true},
 		{"TLS off: http:// to a TLS server", []string{strings.Replace(tlsSrv.URL, "https:", "http:", 1) + "/ok"}, exitFailure, "status 400", true},
@@ -183,9 +194,16 @@ func TestHTTP(t *testing.T) {
 			}
 		})
 	}
-	if n := otherHits.Load(); n != 0 {
-		t.Errorf("the other host got %d requests; a redirect to another host must not be followed", n)
-	}
+	// The parallel subtests run after this function returns: count the
+	// hits once they have all ended.
+	t.Cleanup(func() {
+		if n := downgraded.Load(); n != 0 {
+			t.Errorf("the plain server got %d requests; a redirect from https to http must not be followed (the headers would go in plaintext)", n)
+		}
+		if n := otherHits.Load(); n != 0 {
+			t.Errorf("the other host got %d requests; a redirect to another host must not be followed", n)
+		}
+	})
 }
 
 func itoa(n int) string {

@@ -66,8 +66,8 @@ Flags may come before or after the URL or address, with - or --.
 
 HTTP, like the kubelet's httpGet probe: one GET; status 200-399 is a
 success. Redirects are followed up to 10 times to the same host name; a
-redirect to another host is not followed and counts as a success, with a
-warning. At most 10 KiB of the body is read, and it is never printed.
+redirect to another host, or from https to http, is not followed and
+counts as a success, with a warning. At most 10 KiB of the body is read, and it is never printed.
 
 gRPC, like grpc-health-probe: grpc.health.v1.Health/Check; SERVING is a
 success; NOT_SERVING, UNKNOWN, SERVICE_UNKNOWN and an unknown service
