@@ -36,7 +36,8 @@ const (
 	MetricInflightRequests = "probekit.inflight_requests"
 	// MetricBreakerState is 1 for a breaker's current state and 0 for the
 	// others ("closed", "half-open", "open"), for each breaker that has
-	// reported a transition through the registry's Notify.
+	// reported a transition to one of those through the registry's Notify
+	// (at most 1000 breakers).
 	MetricBreakerState = "probekit.breaker.state"
 )
 

@@ -2,6 +2,7 @@ package otelhealth
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -160,13 +161,27 @@ func (o *observer) entry(name string, critical bool) *checkEntry {
 
 // setBreaker records the state of the breaker called name, making its
 // entry on its first transition.
+// A state that is not a breaker's is ignored, and past maxBreakers a new
+// name is too: the breakers kept stay bounded whatever Notify receives.
 func (o *observer) setBreaker(name, state string) {
+	if !slices.Contains(breakerStates[:], state) {
+		return
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	b := o.breakers[name]
 	if b == nil {
+		if len(o.breakers) >= maxBreakers {
+			return
+		}
 		b = newBreakerEntry(name)
 		o.breakers[name] = b
 	}
 	b.state = state
 }
+
+// maxBreakers bounds the breakers the observer keeps, as promhealth does:
+// breakers are declared by the service, so a thousand is a bug (a breaker
+// per tenant or per URL), and the gauge stops growing rather than the
+// memory and the backend's series.
+const maxBreakers = 1000
