@@ -24,6 +24,7 @@ func newCheckEntry(h *core.Registry, name string, critical bool) *checkEntry {
 	e := &checkEntry{
 		spanName:  "check " + name,
 		spanStart: trace.WithAttributes(attrs...),
+		optional:  !critical,
 	}
 	e.initMetrics(name)
 	return e

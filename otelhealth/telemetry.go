@@ -83,6 +83,9 @@ type checkEntry struct {
 	byResult [3]measureOptions
 	// observe labels the check's gauges.
 	observe []metric.ObserveOption
+	// optional is true for a check registered with Optional (Result.Critical
+	// false): its failure reads 0.5 on probekit.check.up.
+	optional bool
 
 	// Guarded by observer.mu: the latest result, if seen.
 	seen        bool
