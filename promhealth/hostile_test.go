@@ -75,3 +75,29 @@ func TestCheckTransitionOfUnknownNameAddsNoSeries(t *testing.T) {
 		t.Fatalf("%d check series for names no check has, want 0", n)
 	}
 }
+
+// Whatever a transition holds, a scrape neither panics nor fails: the
+// gathered families pass client_golang's own consistency checks.
+func FuzzTransitionNames(f *testing.F) {
+	f.Add("breaker", "pg", "open")
+	f.Add("breaker", "pg\xff", "half-open")
+	f.Add("shutdown", "drain\xc3", "done")
+	f.Add("check", "db\x00", "unavailable")
+	f.Add("shutdown", "drain", "abandoned")
+	f.Fuzz(func(t *testing.T, component, name, to string) {
+		h := newRegistry(t, core.Options{})
+		c := newCollector(t, h, Options{})
+		reg := prometheus.NewPedanticRegistry()
+		if err := reg.Register(c); err != nil {
+			t.Fatal(err)
+		}
+		h.Notify(core.Transition{Component: "lifecycle", From: "ready", To: "draining"})
+		h.Notify(core.Transition{Component: component, Name: name, From: "x", To: to})
+		ch := make(chan prometheus.Metric, 1000)
+		c.Collect(ch) // directly: a panic inside Gather would end the process
+		close(ch)
+		if _, err := reg.Gather(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
