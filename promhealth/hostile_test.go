@@ -101,3 +101,17 @@ func FuzzTransitionNames(f *testing.F) {
 		}
 	})
 }
+
+// ServiceLabels take their values from core.Options: one that is not valid
+// UTF-8 is an error from New, where the bad option is named, not from
+// Register or every scrape.
+func TestServiceLabelNotUTF8(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{Service: "orders", Version: "1.\xff"})
+	if c, err := New(h, Options{ServiceLabels: true}); err == nil || !strings.Contains(err.Error(), "ServiceLabels") {
+		if c != nil {
+			c.Close()
+		}
+		t.Fatalf("New = %v, want an error naming ServiceLabels", err)
+	}
+}
