@@ -51,8 +51,8 @@ func RecordBreaker(ctx context.Context, err error) bool {
 		return true
 	}
 	attrs := []attribute.KeyValue{
-		BreakerNameKey.String(name),
-		BreakerStateKey.String(state),
+		BreakerNameKey.String(valid(name)),
+		BreakerStateKey.String(valid(state)),
 	}
 	if !since.IsZero() {
 		attrs = append(attrs, BreakerOpenSinceKey.String(since.UTC().Format(time.RFC3339Nano)))

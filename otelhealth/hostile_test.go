@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/probekit/probekit/breaker"
 	"github.com/probekit/probekit/core"
@@ -91,5 +92,43 @@ func TestCheckErrorWhoseErrorPanics(t *testing.T) {
 	}
 	if msg == "" {
 		t.Fatalf("events %v, want an exception event with a message", spans[0].Events())
+	}
+}
+
+// OTLP carries strings as protobuf strings, which must be valid UTF-8: one
+// bad string makes the exporter drop the whole batch, everyone's spans and
+// points with it (opentelemetry-go#3021; the SDK does not clean them).
+// What arrives through Notify is the caller's, so it goes out cleaned.
+func TestNotifiedStringsAreValidUTF8(t *testing.T) {
+	t.Parallel()
+	s := newSDK(t)
+	h := newRegistry(t, core.Options{})
+	s.attach(t, h)
+	h.Notify(core.Transition{Component: "breaker", Name: "pg\xff", From: "closed\xfe", To: "open", Reason: "5 failures\xc3"})
+	h.Notify(core.Transition{Component: "queue\xff", Name: "jobs", From: "a", To: "b\xff"})
+	check := func(what, v string) {
+		if !utf8.ValidString(v) {
+			t.Errorf("%s %q is not valid UTF-8", what, v)
+		}
+	}
+	spans := s.spans.Ended()
+	if len(spans) != 2 {
+		t.Fatalf("%d spans, want 2", len(spans))
+	}
+	for _, sp := range spans {
+		check("span name", sp.Name())
+		for _, kv := range sp.Attributes() {
+			check(string(kv.Key), kv.Value.Emit())
+		}
+		for _, ev := range sp.Events() {
+			for _, kv := range ev.Attributes {
+				check(ev.Name+" "+string(kv.Key), kv.Value.Emit())
+			}
+		}
+	}
+	for _, p := range points(t, s.collect(t)[MetricBreakerState]) {
+		for k, v := range p.attrs {
+			check(string(k), v)
+		}
 	}
 }

@@ -142,6 +142,7 @@ func (o *observer) ObserveTransition(t core.Transition) {
 	if t.Component == "check" {
 		return
 	}
+	t.Component, t.Name, t.From, t.To, t.Reason = valid(t.Component), valid(t.Name), valid(t.From), valid(t.To), valid(t.Reason)
 	if t.Component == "breaker" {
 		o.setBreaker(t.Name, t.To)
 	}
