@@ -1,6 +1,10 @@
 package otelhealth
 
-import "go.opentelemetry.io/otel/attribute"
+import (
+	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+)
 
 // The attribute keys this package sets. OpenTelemetry's semantic conventions
 // have no names for health checks, lifecycle states or circuit breakers, so
@@ -70,3 +74,10 @@ const (
 	// request that a circuit breaker refused.
 	EventBreakerRejected = "probekit.breaker.rejected"
 )
+
+// valid returns s with invalid UTF-8 replaced by U+FFFD, and s itself (no
+// allocation) when it is valid. OTLP carries strings as protobuf strings,
+// which must be valid UTF-8: an exporter drops the whole batch for one bad
+// string, and the SDK does not clean them. Names and reasons that come from
+// Notify callers or user errors go through it.
+func valid(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }

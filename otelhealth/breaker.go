@@ -26,7 +26,8 @@ type rejection interface {
 // EventBreakerRejected with the same attributes, so that the trace of a
 // request that failed because a dependency's breaker was open says so
 // itself. It reports whether err held a rejection; it does nothing else
-// (for any other error, or without a recording span).
+// (for any other error, or without a recording span). A rejection whose
+// methods panic (a typed nil) names no breaker: false, nothing recorded.
 //
 // Call it with the request's context and the error of breaker.Do or
 // breaker.Call:
@@ -41,18 +42,35 @@ func RecordBreaker(ctx context.Context, err error) bool {
 	if err == nil || !errors.As(err, &rej) {
 		return false
 	}
+	name, state, since, ok := readRejection(rej)
+	if !ok {
+		return false
+	}
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return true
 	}
 	attrs := []attribute.KeyValue{
-		BreakerNameKey.String(rej.BreakerName()),
-		BreakerStateKey.String(rej.BreakerState()),
+		BreakerNameKey.String(valid(name)),
+		BreakerStateKey.String(valid(state)),
 	}
-	if since := rej.OpenSince(); !since.IsZero() {
+	if !since.IsZero() {
 		attrs = append(attrs, BreakerOpenSinceKey.String(since.UTC().Format(time.RFC3339Nano)))
 	}
 	span.SetAttributes(attrs...)
 	span.AddEvent(EventBreakerRejected, trace.WithAttributes(attrs...))
 	return true
+}
+
+// readRejection reads rej's methods; ok is false if one of them panicked
+// (a typed nil *breaker.RejectedError, or another type's methods): that
+// error names no breaker, and RecordBreaker runs in the caller's request,
+// which it must not end.
+func readRejection(rej rejection) (name, state string, since time.Time, ok bool) {
+	defer func() {
+		if recover() != nil {
+			name, state, since, ok = "", "", time.Time{}, false
+		}
+	}()
+	return rej.BreakerName(), rej.BreakerState(), rej.OpenSince(), true
 }

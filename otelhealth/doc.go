@@ -46,6 +46,10 @@
 // registry's own log line shows: an operator can then tell a failed login
 // from a missing table from the trace alone.
 //
+// Names, states and reasons that come from Notify callers, breakers or a
+// CheckError's reason go out as valid UTF-8 (U+FFFD for a bad byte): OTLP
+// exporters drop a whole batch for one invalid string.
+//
 // # Metrics
 //
 // The instruments follow OpenTelemetry's naming conventions (dotted names,

@@ -13,8 +13,9 @@ import (
 // UCUM units, no unit or "_total" in the name): a Prometheus exporter turns
 // probekit.check.duration into probekit_check_duration_seconds.
 const (
-	// MetricCheckUp is 1 while a check reports ok, 0.5 degraded, 0
-	// unavailable (its reported status, after the thresholds).
+	// MetricCheckUp is 1 while a check reports ok, 0.5 degraded (or an
+	// optional check fails: it degrades its probes), 0 unavailable (its
+	// reported status, after the thresholds).
 	MetricCheckUp = "probekit.check.up"
 	// MetricCheckDuration is a histogram of check run durations, in
 	// seconds, by check and run result.
@@ -36,7 +37,8 @@ const (
 	MetricInflightRequests = "probekit.inflight_requests"
 	// MetricBreakerState is 1 for a breaker's current state and 0 for the
 	// others ("closed", "half-open", "open"), for each breaker that has
-	// reported a transition through the registry's Notify.
+	// reported a transition to one of those through the registry's Notify
+	// (at most 1000 breakers).
 	MetricBreakerState = "probekit.breaker.state"
 )
 
@@ -91,7 +93,7 @@ func (o *observer) instrument(m metric.Meter) (metric.Registration, error) {
 		metric.WithDescription("Health check runs, by check and run result (ok, degraded, unavailable)."))
 	wrap(MetricCheckRuns, e)
 	in.up, e = m.Float64ObservableGauge(MetricCheckUp, metric.WithUnit("1"),
-		metric.WithDescription("Reported status of each health check: 1 ok, 0.5 degraded, 0 unavailable."))
+		metric.WithDescription("Reported status of each health check: 1 ok, 0.5 degraded (or an optional check failed), 0 unavailable."))
 	wrap(MetricCheckUp, e)
 	in.failures, e = m.Int64ObservableGauge(MetricCheckConsecutiveFailures, metric.WithUnit("{failure}"),
 		metric.WithDescription("Failed runs of each health check since its last success."))
@@ -146,12 +148,13 @@ func (o *observer) measure(r core.Result, e *checkEntry, result core.Status) {
 	o.inst.duration.Record(ctx, r.Duration.Seconds(), opts.record...)
 }
 
-// up is the value of probekit.check.up for a reported status.
-func up(s core.Status) float64 {
-	switch s {
-	case core.StatusOK:
+// up is the value of probekit.check.up for a reported status: an optional
+// check's failure degrades its probes, so it is 0.5, as in promhealth.
+func up(s core.Status, optional bool) float64 {
+	switch {
+	case s == core.StatusOK:
 		return 1
-	case core.StatusDegraded:
+	case s == core.StatusDegraded, optional:
 		return 0.5
 	}
 	return 0
@@ -177,7 +180,7 @@ func (o *observer) observe(_ context.Context, m metric.Observer) error {
 		if !e.seen {
 			continue
 		}
-		m.ObserveFloat64(in.up, up(e.status), e.observe...)
+		m.ObserveFloat64(in.up, up(e.status, e.optional), e.observe...)
 		m.ObserveInt64(in.failures, int64(e.failures), e.observe...)
 		if !e.lastSuccess.IsZero() {
 			m.ObserveFloat64(in.lastSuccess, float64(e.lastSuccess.UnixNano())/1e9, e.observe...)

@@ -70,6 +70,8 @@ func TestMetrics(t *testing.T) {
 		{Name: "ok", Check: func(context.Context) error { return nil }},
 		{Name: "replica", Check: func(context.Context) error { return core.Degraded("replica lag", nil) }},
 		{Name: "db", Check: func(context.Context) error { return errors.New("connection refused") }},
+		// An optional check's failure degrades its probes: 0.5, as promhealth says.
+		{Name: "search", Optional: true, Check: func(context.Context) error { return errors.New("connection refused") }},
 	} {
 		if err := h.Register(c); err != nil {
 			t.Fatal(err)
@@ -110,6 +112,7 @@ func TestMetrics(t *testing.T) {
 		{metric: MetricCheckUp, attrs: map[attribute.Key]string{CheckNameKey: "ok"}, want: 1},
 		{metric: MetricCheckUp, attrs: map[attribute.Key]string{CheckNameKey: "replica"}, want: 0.5},
 		{metric: MetricCheckUp, attrs: map[attribute.Key]string{CheckNameKey: "db"}, want: 0},
+		{metric: MetricCheckUp, attrs: map[attribute.Key]string{CheckNameKey: "search"}, want: 0.5},
 		{metric: MetricCheckRuns, attrs: map[attribute.Key]string{CheckNameKey: "ok", CheckResultKey: "ok"}, want: 2},
 		{metric: MetricCheckRuns, attrs: map[attribute.Key]string{CheckNameKey: "replica", CheckResultKey: "degraded"}, want: 2},
 		{metric: MetricCheckRuns, attrs: map[attribute.Key]string{CheckNameKey: "db", CheckResultKey: "unavailable"}, want: 2},

@@ -24,6 +24,7 @@ func newCheckEntry(h *core.Registry, name string, critical bool) *checkEntry {
 	e := &checkEntry{
 		spanName:  "check " + name,
 		spanStart: trace.WithAttributes(attrs...),
+		optional:  !critical,
 	}
 	e.initMetrics(name)
 	return e
@@ -59,7 +60,7 @@ func (o *observer) checkSpan(r core.Result, e *checkEntry, result core.Status, f
 		if r.Err != nil {
 			// Not r.Message: with core.Options.ExposeErrors it is the raw
 			// error text.
-			reason = core.Reason(r.Err)
+			reason = valid(core.Reason(r.Err)) // a CheckError's Reason is the user's text
 		}
 		attrs := make([]attribute.KeyValue, 4, 5)
 		attrs[0] = CheckResultKey.String(result.String())

@@ -2,6 +2,7 @@ package otelhealth
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -82,6 +83,9 @@ type checkEntry struct {
 	byResult [3]measureOptions
 	// observe labels the check's gauges.
 	observe []metric.ObserveOption
+	// optional is true for a check registered with Optional (Result.Critical
+	// false): its failure reads 0.5 on probekit.check.up.
+	optional bool
 
 	// Guarded by observer.mu: the latest result, if seen.
 	seen        bool
@@ -138,6 +142,7 @@ func (o *observer) ObserveTransition(t core.Transition) {
 	if t.Component == "check" {
 		return
 	}
+	t.Component, t.Name, t.From, t.To, t.Reason = valid(t.Component), valid(t.Name), valid(t.From), valid(t.To), valid(t.Reason)
 	if t.Component == "breaker" {
 		o.setBreaker(t.Name, t.To)
 	}
@@ -160,13 +165,27 @@ func (o *observer) entry(name string, critical bool) *checkEntry {
 
 // setBreaker records the state of the breaker called name, making its
 // entry on its first transition.
+// A state that is not a breaker's is ignored, and past maxBreakers a new
+// name is too: the breakers kept stay bounded whatever Notify receives.
 func (o *observer) setBreaker(name, state string) {
+	if !slices.Contains(breakerStates[:], state) {
+		return
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	b := o.breakers[name]
 	if b == nil {
+		if len(o.breakers) >= maxBreakers {
+			return
+		}
 		b = newBreakerEntry(name)
 		o.breakers[name] = b
 	}
 	b.state = state
 }
+
+// maxBreakers bounds the breakers the observer keeps, as promhealth does:
+// breakers are declared by the service, so a thousand is a bug (a breaker
+// per tenant or per URL), and the gauge stops growing rather than the
+// memory and the backend's series.
+const maxBreakers = 1000

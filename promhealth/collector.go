@@ -117,8 +117,12 @@ type namedBreaker struct {
 }
 
 // stats returns the record of the check called name, creating it for a
-// check registered after New.
-func (c *Collector) stats(name string) *checkStats {
+// check registered after New. Results come from the registry's runs, so
+// any name is a check's; a transition of Component "check" can come from
+// anyone through Notify, so for a name no registered check has, stats with
+// registered true returns nil: the check label's values stay the
+// registered names.
+func (c *Collector) stats(name string, registered bool) *checkStats {
 	c.mu.RLock()
 	s := c.checks[name]
 	c.mu.RUnlock()
@@ -126,11 +130,11 @@ func (c *Collector) stats(name string) *checkStats {
 		return s
 	}
 	info := core.CheckInfo{Name: name}
-	for _, i := range c.h.Checks() {
-		if i.Name == name {
-			info = i
-			break
-		}
+	infos := c.h.Checks()
+	if i := slices.IndexFunc(infos, func(i core.CheckInfo) bool { return i.Name == name }); i >= 0 {
+		info = infos[i]
+	} else if registered {
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

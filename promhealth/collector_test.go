@@ -355,6 +355,7 @@ func TestNewOptions(t *testing.T) {
 		{"empty label name", Options{ConstLabels: prometheus.Labels{"": "x"}}, "ConstLabels"},
 		{"own label", Options{ConstLabels: prometheus.Labels{"check": "x"}}, "ConstLabels"},
 		{"service twice", Options{ServiceLabels: true, ConstLabels: prometheus.Labels{"service": "x"}}, "ServiceLabels"},
+		{"label value not UTF-8", Options{ConstLabels: prometheus.Labels{"team": "pay\xffments"}}, "ConstLabels"},
 		{"empty buckets", Options{Buckets: []float64{}}, "Buckets"},
 		{"unsorted buckets", Options{Buckets: []float64{1, 0.5}}, "Buckets"},
 	} {

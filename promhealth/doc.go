@@ -21,7 +21,8 @@
 //
 // # Series
 //
-// Per check (label check; bounded by the registered checks):
+// Per check (label check; bounded by the registered checks: a transition
+// of Component "check" sent through Notify for any other name is ignored):
 //
 //	probekit_check_up{check,kind}                   1 ok, 0.5 degraded, 0 failed, per probe kind
 //	                                                (an optional check that fails is 0.5: it degrades its probes)
@@ -39,7 +40,8 @@
 //	probekit_shutdown_phase_duration_seconds{phase} the last shutdown; phase "total" is draining to stopped
 //
 // Per circuit breaker (package breaker with Settings{Notify: h.Notify};
-// bounded by the breakers, at most 1000):
+// bounded by the breakers, at most 1000; a name that is not valid UTF-8
+// has U+FFFD in its place, so that no name from Notify can fail a scrape):
 //
 //	probekit_breaker_state{breaker,state}           1 for the current state of closed, half-open, open
 //	probekit_breaker_transitions_total{breaker,to}

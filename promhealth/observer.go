@@ -3,6 +3,7 @@ package promhealth
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/probekit/probekit/core"
 )
@@ -15,7 +16,7 @@ type observer struct{ c *Collector }
 // ObserveResult records a check's run; it takes the check's own lock, and
 // the Collector's read lock, and allocates nothing.
 func (o observer) ObserveResult(r core.Result) {
-	o.c.stats(r.Name).observe(&r, o.c.opts.Buckets)
+	o.c.stats(r.Name, false).observe(&r, o.c.opts.Buckets)
 }
 
 // ObserveTransition records the transitions the metrics follow: a check's
@@ -25,7 +26,9 @@ func (o observer) ObserveTransition(t core.Transition) {
 	c := o.c
 	switch t.Component {
 	case "check":
-		c.stats(t.Name).transition()
+		if s := c.stats(t.Name, true); s != nil {
+			s.transition()
+		}
 	case "lifecycle":
 		c.mu.Lock()
 		defer c.mu.Unlock()
@@ -52,7 +55,7 @@ func (o observer) ObserveTransition(t core.Transition) {
 			}
 			c.shutdown.abandoned += n
 		case "done":
-			c.shutdown.end(t.Name, t.Time)
+			c.shutdown.end(labelValue(t.Name), t.Time)
 		}
 	case "breaker":
 		if !slices.Contains(breakerStates, t.To) {
@@ -60,13 +63,14 @@ func (o observer) ObserveTransition(t core.Transition) {
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		b := c.breakers[t.Name]
+		name := labelValue(t.Name)
+		b := c.breakers[name]
 		if b == nil {
 			if len(c.breakers) >= maxBreakers {
 				return
 			}
 			b = &breakerStats{transitions: make(map[string]uint64, len(breakerStates))}
-			c.breakers[t.Name] = b
+			c.breakers[name] = b
 		}
 		b.state = t.To
 		b.transitions[t.To]++
@@ -77,6 +81,12 @@ func (o observer) ObserveTransition(t core.Transition) {
 // the service, so a thousand is a bug (a breaker per tenant or per URL),
 // and the metrics stop growing rather than the scrape.
 const maxBreakers = 1000
+
+// labelValue makes a name that arrived through Notify a valid label value:
+// invalid UTF-8 becomes U+FFFD. Otherwise Collect would panic (on the
+// gathering goroutine, which ends the process) or Gather fail the whole
+// scrape.
+func labelValue(name string) string { return strings.ToValidUTF8(name, "\uFFFD") }
 
 // abandonedCount reads the number that leads the reason of an "abandoned"
 // transition ("3 requests still in flight"). ok is false when the reason

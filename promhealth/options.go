@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -19,7 +20,8 @@ type Options struct {
 	// ConstLabels are added to every series, for example
 	// {"service": "orders"} when one Prometheus job scrapes several
 	// services. They must not use the names of the collector's own labels
-	// (check, kind, result, state, breaker, to, phase). Default: none, as
+	// (check, kind, result, state, breaker, to, phase), and their values
+	// (like ServiceLabels' values) must be valid UTF-8. Default: none, as
 	// Prometheus already adds job and instance to every scraped series.
 	ConstLabels prometheus.Labels
 
@@ -48,12 +50,18 @@ func (o Options) normalize(service, version, instance string) (Options, error) {
 		if slices.Contains(reserved, k) {
 			return o, fmt.Errorf("promhealth: Options.ConstLabels: %q is a label of the collector's own series", k)
 		}
+		if !utf8.ValidString(v) {
+			return o, fmt.Errorf("promhealth: Options.ConstLabels: the value of %q is not valid UTF-8", k)
+		}
 		labels[k] = v
 	}
 	if o.ServiceLabels {
 		for _, kv := range [][2]string{{"service", service}, {"version", version}, {"instance", instance}} {
 			if _, dup := labels[kv[0]]; dup {
 				return o, fmt.Errorf("promhealth: Options.ConstLabels: %q is also set by ServiceLabels", kv[0])
+			}
+			if !utf8.ValidString(kv[1]) {
+				return o, fmt.Errorf("promhealth: Options.ServiceLabels: core.Options' %s %q is not valid UTF-8", kv[0], kv[1])
 			}
 			if kv[1] != "" {
 				labels[kv[0]] = kv[1]
