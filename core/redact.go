@@ -43,7 +43,7 @@ const truncated = "…"
 // of an unquoted password that contains a space or a quote. Redact never
 // panics, runs in time linear in len(s), and Redact(Redact(s)) == Redact(s).
 func Redact(s string) string {
-	out := scrub(oneLine(s))
+	out := scrub(oneLine(unescapePercents(s)))
 	if len(out) <= maxRedacted {
 		return string(out)
 	}
@@ -371,3 +371,81 @@ func isAlnum(c byte) bool {
 func isQuote(c byte) bool { return c == '"' || c == '\'' || c == '`' }
 
 func isKeyByte(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+
+// maxUnescapeRounds bounds how many layers of percent-encoding Redact
+// takes off: a secret inside a URL inside a query parameter is encoded
+// twice, more is pathological.
+const maxUnescapeRounds = 4
+
+// maxRedactInput bounds the text Redact reads, so that its cost stays
+// linear in what it can show (at most maxRedacted bytes come out).
+const maxRedactInput = 64 << 10
+
+// unescapePercents decodes %XX sequences, layer after layer, so that a
+// secret percent-encoded in a query ("dsn=postgres%3A%2F%2Fapp%3Apw%40db",
+// "password%3Dpw") meets the same scrubbing as a plain one: key=value pairs
+// and URL user info are recognised only once decoded. Past
+// maxUnescapeRounds, a '%' that still starts a sequence becomes U+FF05
+// (FULLWIDTH PERCENT SIGN), so that nothing is left to decode and Redact
+// stays idempotent.
+func unescapePercents(s string) string {
+	if len(s) > maxRedactInput {
+		s = s[:maxRedactInput]
+	}
+	for range maxUnescapeRounds {
+		if !hasPercentEscape(s) {
+			return s
+		}
+		s = decodePercents(s)
+	}
+	if !hasPercentEscape(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteString("\uff05")
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func hasPercentEscape(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == '%' && isHex(s[i+1]) && isHex(s[i+2]) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodePercents replaces every %XX sequence with its byte; a '%' that
+// starts none is kept as it is.
+func decodePercents(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
