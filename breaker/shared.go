@@ -13,8 +13,9 @@ import (
 // store.
 //
 // While Connected reports true the shared state decides: the breaker's own
-// (local) state machine never trips, Admit says whether each call may go
-// through, and State and Check report View. While it reports false (the
+// (local) state machine is bypassed (one that opened while the store was
+// unreachable does not overrule the fleet after it rejoins), Admit says
+// whether each call may go through, and State and Check report View. While it reports false (the
 // store is unreachable) the breaker runs on its own, as without Settings.Shared.
 //
 // Implementations must be safe for concurrent use; Admit and Done are on the
@@ -38,8 +39,8 @@ type Admission uint8
 
 // The admissions.
 const (
-	// AdmitLocal: the shared state has no objection; the breaker's own
-	// state machine decides (it is closed while the shared state is).
+	// AdmitLocal: the shared state has no objection: connected, the call
+	// goes through; otherwise the breaker's own state machine decides.
 	AdmitLocal Admission = iota
 	// AdmitTrial: the call is one of the fleet's recovery trials.
 	AdmitTrial
