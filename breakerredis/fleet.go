@@ -66,8 +66,10 @@ func New(client redis.UniversalClient, name string, s breaker.Settings, o Option
 // documented in package breaker, with the state shared.
 func (f *Fleet) Breaker() *breaker.Breaker { return f.b }
 
-// Close stops the background synchronization and waits for Redis
-// operations in flight, which the client's own timeouts bound. The breaker
+// Close stops the background synchronization, gives back to the fleet the
+// recovery trials that calls still in flight hold (their verdicts are then
+// dropped), and waits for Redis operations in flight, which the client's
+// own timeouts bound; no Redis operation starts after it. The breaker
 // then stays in its last mode without syncing; do not use it after Close.
 // Close the client after Close. Close is idempotent.
 func (f *Fleet) Close() error {
@@ -117,6 +119,9 @@ func (f *Fleet) Stats() Stats {
 	return s
 }
 
+// errClosed is the error of a Redis operation asked for after Close.
+var errClosed = errors.New("breaker closed")
+
 // errTimeout is the error of a Redis operation abandoned after Timeout.
 var errTimeout = errors.New("no answer within the timeout")
 
@@ -133,9 +138,16 @@ func (st *state) do(ctx context.Context, op func(context.Context) error, late fu
 		abandoned bool
 		result    error
 	)
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		cancel()
+		return errClosed
+	}
+	st.wg.Add(1) // under mu, so never concurrently with close's Wait
+	st.mu.Unlock()
 	done := make(chan struct{})
 	st.ops.Add(1)
-	st.wg.Add(1)
 	go func() {
 		defer st.wg.Done()
 		defer cancel()

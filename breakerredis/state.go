@@ -2,6 +2,7 @@ package breakerredis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -50,6 +51,7 @@ type state struct {
 	pendReason string
 	pendingAny atomic.Bool // pendFails > 0 || pendReset, without mu
 	tokens     []string    // trials this replica holds, guarded by mu
+	closed     bool        // Close began: no new Redis operation; guarded by mu
 	wake       chan struct{}
 	stop       chan struct{}
 	loopDone   chan struct{}
@@ -103,10 +105,25 @@ func (st *state) start() {
 	go st.loop()
 }
 
+// close stops the sync goroutine and gives back the recovery trials this
+// replica still holds (their calls are in flight, and their verdicts would
+// come after Close, perhaps on a closed client), so that the fleet's next
+// trial does not wait TrialTimeout for a replica that left cleanly. Then no
+// Redis operation starts (do refuses), and close waits for those in flight.
 func (st *state) close() {
 	st.closeOnce.Do(func() {
 		close(st.stop)
 		<-st.loopDone
+		st.mu.Lock()
+		tokens := st.tokens
+		st.tokens, st.closed = nil, true
+		st.mu.Unlock()
+		for _, token := range tokens {
+			ctx, cancel := context.WithTimeout(context.Background(), st.o.Timeout)
+			_ = doneScript.Run(ctx, st.client, st.keys, token, "x", st.trials,
+				st.open.Milliseconds(), "", st.o.KeyTTL.Milliseconds()).Err()
+			cancel()
+		}
 		st.wg.Wait()
 	})
 }
@@ -309,6 +326,10 @@ func (st *state) Admit(ctx context.Context) breaker.Admission {
 func (st *state) Done(a breaker.Admission, o breaker.Outcome, reason string) {
 	if a == breaker.AdmitTrial {
 		st.mu.Lock()
+		if len(st.tokens) == 0 { // given back by Close
+			st.mu.Unlock()
+			return
+		}
 		token := st.tokens[len(st.tokens)-1]
 		st.tokens = st.tokens[:len(st.tokens)-1]
 		st.mu.Unlock()
@@ -350,6 +371,9 @@ func (st *state) end(token, verdict, reason string) {
 		reply = r
 		return err
 	}, nil)
+	if errors.Is(err, errClosed) {
+		return
+	}
 	if err == nil {
 		err = st.apply(reply)
 	}
