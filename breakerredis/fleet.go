@@ -126,12 +126,13 @@ var errClosed = errors.New("breaker closed")
 var errTimeout = errors.New("no answer within the timeout")
 
 // do runs op against Redis on a goroutine of its own, and waits for it at
-// most o.Timeout (or until ctx is done): a client whose own timeouts are
-// longer, or that ignores contexts, never makes a call wait longer. An op
+// most o.Timeout, and not past the caller's ctx: a client whose own
+// timeouts are longer, or that ignores contexts, never makes a call wait
+// longer. An op
 // abandoned that way still finishes; late, if not nil, then runs to undo
 // what it did. st.wg tracks the goroutine, and close waits for it.
-func (st *state) do(ctx context.Context, op func(context.Context) error, late func()) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.o.Timeout)
+func (st *state) do(caller context.Context, op func(context.Context) error, late func()) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(caller), st.o.Timeout)
 	var (
 		mu        sync.Mutex
 		finished  bool
@@ -166,19 +167,32 @@ func (st *state) do(ctx context.Context, op func(context.Context) error, late fu
 	case <-done:
 		err = result
 	case <-ctx.Done():
-		mu.Lock()
-		if finished {
-			err = result
-		} else {
-			abandoned, err = true, errTimeout
-		}
-		mu.Unlock()
+		err = st.abandon(&mu, &finished, &abandoned, &result, errTimeout)
+	case <-caller.Done():
+		// The caller gave up: no fault of Redis, not counted as one.
+		return st.abandon(&mu, &finished, &abandoned, &result, fmt.Errorf("%w: %w", errCallerGone, caller.Err()))
 	}
 	if err != nil {
 		st.errs.Add(1)
 	}
 	return err
 }
+
+// abandon returns the result of an op that finished, or else marks it
+// abandoned (so that its late undo runs) and returns why.
+func (*state) abandon(mu *sync.Mutex, finished, abandoned *bool, result *error, why error) error {
+	mu.Lock()
+	defer mu.Unlock()
+	if *finished {
+		return *result
+	}
+	*abandoned = true
+	return why
+}
+
+// errCallerGone is the error of a Redis operation whose caller's context
+// ended first.
+var errCallerGone = errors.New("the call's context ended")
 
 // newToken returns an owner token for a recovery trial: unique to this
 // replica and this trial, so that only its owner can end it.

@@ -295,6 +295,9 @@ func (st *state) Admit(ctx context.Context) breaker.Admission {
 		reply = r
 		return err
 	}, func() { st.end(token, "x", "") })
+	if errors.Is(err, errCallerGone) {
+		return breaker.AdmitLocal // the call's own context ends it
+	}
 	if err == nil {
 		err = st.apply(reply)
 	}
