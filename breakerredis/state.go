@@ -145,11 +145,14 @@ func (st *state) loop() {
 
 // sync pushes the pending report and reads the state, then tells what
 // changed. A sync still in flight (abandoned after Timeout on a Redis that
-// does not answer) is not doubled.
+// does not answer) is not doubled, and counts as one more failed operation:
+// with a client without timeouts of its own it may never end, and local
+// mode must still come after downAfter intervals.
 func (st *state) sync() error {
 	if st.syncing.Swap(true) {
+		st.down(errTimeout)
 		st.tell()
-		return nil
+		return errTimeout
 	}
 	st.mu.Lock()
 	fails, reset, reason := st.pendFails, st.pendReset, st.pendReason
