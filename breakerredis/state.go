@@ -90,6 +90,10 @@ func newState(client redis.UniversalClient, name string, s breaker.Settings, o O
 		toldUp:   true,
 	}
 	st.view.Store(&view{read: time.Now()})
+	// Shared until the first sync says otherwise (as told is), so that a
+	// Redis unreachable at start goes local through down, like later:
+	// with LocalSince and the cause recorded.
+	st.up.Store(true)
 	return st
 }
 
