@@ -52,6 +52,11 @@ func New(client redis.UniversalClient, name string, s breaker.Settings, o Option
 	if err != nil {
 		return nil, fmt.Errorf("breakerredis %s: %w", name, err)
 	}
+	// An empty name is breaker.New's to reject.
+	if base := o.Prefix + "{" + name + "}"; name != "" && hashTag(base+":state") != hashTag(base+":trials") {
+		return nil, fmt.Errorf("breakerredis %s: Options.Prefix %q and the name make an empty hash tag {}: "+
+			"on a Redis Cluster the two keys would be in different slots", name, o.Prefix)
+	}
 	st := newState(client, name, s, o)
 	s.Shared = st
 	b, err := breaker.New(name, s)
