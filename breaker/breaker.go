@@ -162,7 +162,7 @@ var errPanicked = &core.CheckError{Reason: "panic"}
 func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (v T, ran bool, err error) {
 	defer b.flush()
 	if b.shared != nil {
-		adm := b.shared.Admit(ctx)
+		adm, ticket := b.shared.Admit(ctx)
 		switch adm {
 		case RejectOpen:
 			return v, false, b.errOpen
@@ -172,7 +172,7 @@ func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 		outcome := NotRun
 		// Deferred, so that a call that panics or calls runtime.Goexit is
 		// reported to the shared state too.
-		defer func() { b.shared.Done(adm, outcome, b.failureReason(outcome)) }()
+		defer func() { b.shared.Done(adm, ticket, outcome, b.failureReason(outcome)) }()
 		// Connected, the shared state has decided: the local state machine,
 		// which may have opened while the store was unreachable, must not
 		// overrule it (a replica that rejoins a closed fleet would reject

@@ -23,10 +23,13 @@ import (
 // allocate.
 type SharedState interface {
 	// Admit decides a call before it is made. It may block only to claim a
-	// recovery trial, and then for a bounded time (ctx bounds it too).
-	Admit(ctx context.Context) Admission
-	// Done reports the outcome of a call that Admit let through.
-	Done(a Admission, o Outcome, reason string)
+	// recovery trial, and then for a bounded time (ctx bounds it too). Its
+	// ticket, given back to Done, tells that call apart from the others in
+	// flight (the claim of a trial is the claim of one call).
+	Admit(ctx context.Context) (a Admission, ticket uint64)
+	// Done reports the outcome of a call that Admit let through, with the
+	// admission and ticket Admit returned for it.
+	Done(a Admission, ticket uint64, o Outcome, reason string)
 	// Connected reports whether the shared state is reachable (shared mode)
 	// rather than the breaker running on its own (local mode).
 	Connected() bool

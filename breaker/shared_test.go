@@ -21,13 +21,13 @@ type fakeShared struct {
 	done      []string // "admission outcome reason"
 }
 
-func (f *fakeShared) Admit(context.Context) Admission {
+func (f *fakeShared) Admit(context.Context) (Admission, uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.admission
+	return f.admission, 0
 }
 
-func (f *fakeShared) Done(a Admission, o Outcome, reason string) {
+func (f *fakeShared) Done(a Admission, _ uint64, o Outcome, reason string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.done = append(f.done, strings.TrimSpace(strings.Join([]string{

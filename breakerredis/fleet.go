@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -199,10 +200,10 @@ func (*state) abandon(mu *sync.Mutex, finished, abandoned *bool, result *error, 
 // ended first.
 var errCallerGone = errors.New("the call's context ended")
 
-// newToken returns an owner token for a recovery trial: unique to this
-// replica and this trial, so that only its owner can end it.
-func (st *state) newToken() string {
-	return st.id + ":" + fmt.Sprint(st.seq.Add(1))
+// token returns the owner token of the recovery trial with ticket n:
+// unique to this replica and this trial, so that only its owner can end it.
+func (st *state) token(n uint64) string {
+	return st.id + ":" + strconv.FormatUint(n, 10)
 }
 
 func newID() string {

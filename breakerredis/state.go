@@ -49,9 +49,9 @@ type state struct {
 	pendFails  int
 	pendReset  bool
 	pendReason string
-	pendingAny atomic.Bool // pendFails > 0 || pendReset, without mu
-	tokens     []string    // trials this replica holds, guarded by mu
-	closed     bool        // Close began: no new Redis operation; guarded by mu
+	pendingAny atomic.Bool     // pendFails > 0 || pendReset, without mu
+	tickets    map[uint64]bool // trials this replica holds, guarded by mu
+	closed     bool            // Close began: no new Redis operation; guarded by mu
 	wake       chan struct{}
 	stop       chan struct{}
 	loopDone   chan struct{}
@@ -119,10 +119,11 @@ func (st *state) close() {
 		close(st.stop)
 		<-st.loopDone
 		st.mu.Lock()
-		tokens := st.tokens
-		st.tokens, st.closed = nil, true
+		tickets := st.tickets
+		st.tickets, st.closed = nil, true
 		st.mu.Unlock()
-		for _, token := range tokens {
+		for n := range tickets {
+			token := st.token(n)
 			ctx, cancel := context.WithTimeout(context.Background(), st.o.Timeout)
 			_ = doneScript.Run(ctx, st.client, st.keys, token, "x", st.trials,
 				st.open.Milliseconds(), "", st.o.KeyTTL.Milliseconds()).Err()
@@ -279,23 +280,25 @@ func (st *state) View() breaker.SharedView {
 	return sv
 }
 
-// Admit implements breaker.SharedState. Closed, it reads one atomic.
-func (st *state) Admit(ctx context.Context) breaker.Admission {
+// Admit implements breaker.SharedState. Closed, it reads one atomic. The
+// ticket of a trial names its owner token.
+func (st *state) Admit(ctx context.Context) (breaker.Admission, uint64) {
 	if !st.up.Load() {
-		return breaker.AdmitLocal
+		return breaker.AdmitLocal, 0
 	}
 	v := st.view.Load()
 	if !v.open {
-		return breaker.AdmitLocal
+		return breaker.AdmitLocal, 0
 	}
 	now := time.Now()
 	if now.Before(v.until) {
-		return breaker.RejectOpen
+		return breaker.RejectOpen, 0
 	}
 	if now.UnixNano() < st.busyUntil.Load() {
-		return breaker.RejectBusy
+		return breaker.RejectBusy, 0
 	}
-	token := st.newToken()
+	ticket := st.seq.Add(1)
+	token := st.token(ticket)
 	var reply []any
 	err := st.do(ctx, func(ctx context.Context) error {
 		r, err := trialScript.Run(ctx, st.client, st.keys, token, st.trials, st.o.TrialTimeout.Milliseconds()).Slice()
@@ -303,7 +306,7 @@ func (st *state) Admit(ctx context.Context) breaker.Admission {
 		return err
 	}, func() { st.end(token, "x", "") })
 	if errors.Is(err, errCallerGone) {
-		return breaker.AdmitLocal // the call's own context ends it
+		return breaker.AdmitLocal, 0 // the call's own context ends it
 	}
 	if err == nil {
 		err = st.apply(reply)
@@ -311,38 +314,41 @@ func (st *state) Admit(ctx context.Context) breaker.Admission {
 	if err != nil {
 		st.down(err)
 		st.poke()
-		return breaker.AdmitLocal // this call decides locally, whatever the mode
+		return breaker.AdmitLocal, 0 // this call decides locally, whatever the mode
 	}
 	st.failStreak.Store(0)
 	switch reply[0] {
 	case "trial":
 		st.mu.Lock()
-		st.tokens = append(st.tokens, token)
+		if st.tickets == nil {
+			st.tickets = map[uint64]bool{}
+		}
+		st.tickets[ticket] = true
 		st.mu.Unlock()
 		st.poke()
-		return breaker.AdmitTrial
+		return breaker.AdmitTrial, ticket
 	case "busy":
 		st.busyUntil.Store(now.Add(st.o.SyncInterval).UnixNano())
-		return breaker.RejectBusy
+		return breaker.RejectBusy, 0
 	case "open":
-		return breaker.RejectOpen
+		return breaker.RejectOpen, 0
 	}
 	st.poke()
-	return breaker.AdmitLocal // closed meanwhile
+	return breaker.AdmitLocal, 0 // closed meanwhile
 }
 
 // Done implements breaker.SharedState. A success in a quiet fleet reads
 // two atomics.
-func (st *state) Done(a breaker.Admission, o breaker.Outcome, reason string) {
+func (st *state) Done(a breaker.Admission, ticket uint64, o breaker.Outcome, reason string) {
 	if a == breaker.AdmitTrial {
 		st.mu.Lock()
-		if len(st.tokens) == 0 { // given back by Close
-			st.mu.Unlock()
+		held := st.tickets[ticket]
+		delete(st.tickets, ticket)
+		st.mu.Unlock()
+		if !held { // given back by Close
 			return
 		}
-		token := st.tokens[len(st.tokens)-1]
-		st.tokens = st.tokens[:len(st.tokens)-1]
-		st.mu.Unlock()
+		token := st.token(ticket)
 		verdict := "x"
 		switch o {
 		case breaker.Succeeded:
