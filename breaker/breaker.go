@@ -162,7 +162,7 @@ var errPanicked = &core.CheckError{Reason: "panic"}
 func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error)) (v T, ran bool, err error) {
 	defer b.flush()
 	if b.shared != nil {
-		adm := b.shared.Admit(ctx)
+		adm, ticket := b.shared.Admit(ctx)
 		switch adm {
 		case RejectOpen:
 			return v, false, b.errOpen
@@ -172,16 +172,20 @@ func attempt[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 		outcome := NotRun
 		// Deferred, so that a call that panics or calls runtime.Goexit is
 		// reported to the shared state too.
-		defer func() { b.shared.Done(adm, outcome, b.failureReason(outcome)) }()
-		return execute(ctx, b, fn, &outcome)
+		defer func() { b.shared.Done(adm, ticket, outcome, b.failureReason(outcome)) }()
+		// Connected, the shared state has decided: the local state machine,
+		// which may have opened while the store was unreachable, must not
+		// overrule it (a replica that rejoins a closed fleet would reject
+		// calls until its own OpenTimeout).
+		return execute(ctx, b, fn, &outcome, !b.shared.Connected())
 	}
-	return execute(ctx, b, fn, nil)
+	return execute(ctx, b, fn, nil, true)
 }
 
-// execute makes the call through the local state machine; when outcome is
-// not nil it receives the call's outcome, also when fn panics or calls
-// runtime.Goexit.
-func execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error), outcome *Outcome) (v T, ran bool, err error) {
+// execute makes the call, through the local state machine when local is
+// true; when outcome is not nil it receives the call's outcome, also when
+// fn panics or calls runtime.Goexit.
+func execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T, error), outcome *Outcome, local bool) (v T, ran bool, err error) {
 	defer func() {
 		// A call that called runtime.Goexit was turned into a goexitPanic
 		// for gobreaker to see (below). Recovering it lets the Goexit
@@ -192,7 +196,7 @@ func execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 			}
 		}
 	}()
-	_, verdict := b.cb.Execute(func() (struct{}, error) {
+	call := func() (struct{}, error) {
 		ran = true
 		returned := false
 		defer func() {
@@ -226,7 +230,13 @@ func execute[T any](ctx context.Context, b *Breaker, fn func(context.Context) (T
 			}
 		}
 		return struct{}{}, verdict
-	})
+	}
+	var verdict error
+	if local {
+		_, verdict = b.cb.Execute(call)
+	} else {
+		_, verdict = call()
+	}
 	if !ran {
 		err = b.errOpen
 		if errors.Is(verdict, ErrTooManyRequests) {

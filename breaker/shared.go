@@ -13,8 +13,9 @@ import (
 // store.
 //
 // While Connected reports true the shared state decides: the breaker's own
-// (local) state machine never trips, Admit says whether each call may go
-// through, and State and Check report View. While it reports false (the
+// (local) state machine is bypassed (one that opened while the store was
+// unreachable does not overrule the fleet after it rejoins), Admit says
+// whether each call may go through, and State and Check report View. While it reports false (the
 // store is unreachable) the breaker runs on its own, as without Settings.Shared.
 //
 // Implementations must be safe for concurrent use; Admit and Done are on the
@@ -22,10 +23,13 @@ import (
 // allocate.
 type SharedState interface {
 	// Admit decides a call before it is made. It may block only to claim a
-	// recovery trial, and then for a bounded time (ctx bounds it too).
-	Admit(ctx context.Context) Admission
-	// Done reports the outcome of a call that Admit let through.
-	Done(a Admission, o Outcome, reason string)
+	// recovery trial, and then for a bounded time (ctx bounds it too). Its
+	// ticket, given back to Done, tells that call apart from the others in
+	// flight (the claim of a trial is the claim of one call).
+	Admit(ctx context.Context) (a Admission, ticket uint64)
+	// Done reports the outcome of a call that Admit let through, with the
+	// admission and ticket Admit returned for it.
+	Done(a Admission, ticket uint64, o Outcome, reason string)
 	// Connected reports whether the shared state is reachable (shared mode)
 	// rather than the breaker running on its own (local mode).
 	Connected() bool
@@ -38,8 +42,8 @@ type Admission uint8
 
 // The admissions.
 const (
-	// AdmitLocal: the shared state has no objection; the breaker's own
-	// state machine decides (it is closed while the shared state is).
+	// AdmitLocal: the shared state has no objection: connected, the call
+	// goes through; otherwise the breaker's own state machine decides.
 	AdmitLocal Admission = iota
 	// AdmitTrial: the call is one of the fleet's recovery trials.
 	AdmitTrial

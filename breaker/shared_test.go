@@ -3,6 +3,7 @@ package breaker
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -20,13 +21,13 @@ type fakeShared struct {
 	done      []string // "admission outcome reason"
 }
 
-func (f *fakeShared) Admit(context.Context) Admission {
+func (f *fakeShared) Admit(context.Context) (Admission, uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.admission
+	return f.admission, 0
 }
 
-func (f *fakeShared) Done(a Admission, o Outcome, reason string) {
+func (f *fakeShared) Done(a Admission, _ uint64, o Outcome, reason string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.done = append(f.done, strings.TrimSpace(strings.Join([]string{
@@ -167,6 +168,29 @@ func TestSharedSeesPanicAsFailure(t *testing.T) {
 		defer func() { _ = recover() }()
 		_ = b.Do(context.Background(), func(context.Context) error { panic("x") })
 	}()
+	if got, want := strings.Join(shared.done, "|"), "trial failed panic"; got != want {
+		t.Errorf("Done calls = %q, want %q", got, want)
+	}
+}
+
+// Connected, the call bypasses the local state machine; a trial that calls
+// runtime.Goexit (t.FailNow) still ends its goroutine and is reported.
+func TestSharedSeesGoexitAsFailure(t *testing.T) {
+	t.Parallel()
+	shared := &fakeShared{admission: AdmitTrial, connected: true}
+	b, err := New("dep", Settings{Shared: shared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		_ = b.Do(context.Background(), func(context.Context) error { runtime.Goexit(); return nil })
+		t.Error("Do returned after runtime.Goexit")
+	}()
+	<-ended
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
 	if got, want := strings.Join(shared.done, "|"), "trial failed panic"; got != want {
 		t.Errorf("Done calls = %q, want %q", got, want)
 	}

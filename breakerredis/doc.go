@@ -62,8 +62,8 @@
 // ("shared state unavailable, local mode"), Fleet.Stats reports Mode
 // "local", and the change is told once (to Notify, else to the Logger).
 // The sync goroutine keeps trying and rejoins the shared state when Redis
-// answers; a replica whose own breaker opened while local keeps that until
-// its own open timeout. Keys are namespaced by Prefix and expire (KeyTTL,
+// answers; a replica whose own breaker opened while local then follows the
+// shared state, to which it pushed the failures it saw. Keys are namespaced by Prefix and expire (KeyTTL,
 // TrialTimeout): nothing grows without bound.
 //
 // # Dependencies

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -52,6 +53,11 @@ func New(client redis.UniversalClient, name string, s breaker.Settings, o Option
 	if err != nil {
 		return nil, fmt.Errorf("breakerredis %s: %w", name, err)
 	}
+	// An empty name is breaker.New's to reject.
+	if base := o.Prefix + "{" + name + "}"; name != "" && hashTag(base+":state") != hashTag(base+":trials") {
+		return nil, fmt.Errorf("breakerredis %s: Options.Prefix %q and the name make an empty hash tag {}: "+
+			"on a Redis Cluster the two keys would be in different slots", name, o.Prefix)
+	}
 	st := newState(client, name, s, o)
 	s.Shared = st
 	b, err := breaker.New(name, s)
@@ -66,8 +72,10 @@ func New(client redis.UniversalClient, name string, s breaker.Settings, o Option
 // documented in package breaker, with the state shared.
 func (f *Fleet) Breaker() *breaker.Breaker { return f.b }
 
-// Close stops the background synchronization and waits for Redis
-// operations in flight, which the client's own timeouts bound. The breaker
+// Close stops the background synchronization, gives back to the fleet the
+// recovery trials that calls still in flight hold (their verdicts are then
+// dropped), and waits for Redis operations in flight, which the client's
+// own timeouts bound; no Redis operation starts after it. The breaker
 // then stays in its last mode without syncing; do not use it after Close.
 // Close the client after Close. Close is idempotent.
 func (f *Fleet) Close() error {
@@ -117,25 +125,36 @@ func (f *Fleet) Stats() Stats {
 	return s
 }
 
+// errClosed is the error of a Redis operation asked for after Close.
+var errClosed = errors.New("breaker closed")
+
 // errTimeout is the error of a Redis operation abandoned after Timeout.
 var errTimeout = errors.New("no answer within the timeout")
 
 // do runs op against Redis on a goroutine of its own, and waits for it at
-// most o.Timeout (or until ctx is done): a client whose own timeouts are
-// longer, or that ignores contexts, never makes a call wait longer. An op
+// most o.Timeout, and not past the caller's ctx: a client whose own
+// timeouts are longer, or that ignores contexts, never makes a call wait
+// longer. An op
 // abandoned that way still finishes; late, if not nil, then runs to undo
 // what it did. st.wg tracks the goroutine, and close waits for it.
-func (st *state) do(ctx context.Context, op func(context.Context) error, late func()) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), st.o.Timeout)
+func (st *state) do(caller context.Context, op func(context.Context) error, late func()) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(caller), st.o.Timeout)
 	var (
 		mu        sync.Mutex
 		finished  bool
 		abandoned bool
 		result    error
 	)
+	st.mu.Lock()
+	if st.closed {
+		st.mu.Unlock()
+		cancel()
+		return errClosed
+	}
+	st.wg.Add(1) // under mu, so never concurrently with close's Wait
+	st.mu.Unlock()
 	done := make(chan struct{})
 	st.ops.Add(1)
-	st.wg.Add(1)
 	go func() {
 		defer st.wg.Done()
 		defer cancel()
@@ -154,13 +173,10 @@ func (st *state) do(ctx context.Context, op func(context.Context) error, late fu
 	case <-done:
 		err = result
 	case <-ctx.Done():
-		mu.Lock()
-		if finished {
-			err = result
-		} else {
-			abandoned, err = true, errTimeout
-		}
-		mu.Unlock()
+		err = st.abandon(&mu, &finished, &abandoned, &result, errTimeout)
+	case <-caller.Done():
+		// The caller gave up: no fault of Redis, not counted as one.
+		return st.abandon(&mu, &finished, &abandoned, &result, fmt.Errorf("%w: %w", errCallerGone, caller.Err()))
 	}
 	if err != nil {
 		st.errs.Add(1)
@@ -168,10 +184,26 @@ func (st *state) do(ctx context.Context, op func(context.Context) error, late fu
 	return err
 }
 
-// newToken returns an owner token for a recovery trial: unique to this
-// replica and this trial, so that only its owner can end it.
-func (st *state) newToken() string {
-	return st.id + ":" + fmt.Sprint(st.seq.Add(1))
+// abandon returns the result of an op that finished, or else marks it
+// abandoned (so that its late undo runs) and returns why.
+func (*state) abandon(mu *sync.Mutex, finished, abandoned *bool, result *error, why error) error {
+	mu.Lock()
+	defer mu.Unlock()
+	if *finished {
+		return *result
+	}
+	*abandoned = true
+	return why
+}
+
+// errCallerGone is the error of a Redis operation whose caller's context
+// ended first.
+var errCallerGone = errors.New("the call's context ended")
+
+// token returns the owner token of the recovery trial with ticket n:
+// unique to this replica and this trial, so that only its owner can end it.
+func (st *state) token(n uint64) string {
+	return st.id + ":" + strconv.FormatUint(n, 10)
 }
 
 func newID() string {

@@ -14,6 +14,8 @@ type Options struct {
 	// Prefix namespaces the keys: every key starts with it (see Keys).
 	// Required, so that two services, or two tests, on one Redis never
 	// share a breaker by accident; end it with a separator, e.g. "orders:".
+	// It may hold a Redis Cluster hash tag ("{orders}:"), never an empty
+	// one ("{}"), which would split the breaker's keys across slots.
 	Prefix string
 
 	// Timeout bounds every Redis operation the breaker makes. A call

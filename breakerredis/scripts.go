@@ -1,6 +1,10 @@
 package breakerredis
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // The shared state of one breaker is two keys under one hash tag, so that a
 // script may touch both on a Redis Cluster:
@@ -102,3 +106,18 @@ if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 and redis.call('HGET', KEYS[1], 'st
 	redis.call('PEXPIRE', KEYS[1], ARGV[6])
 end
 ` + stateReply)
+
+// hashTag returns what Redis Cluster hashes of key: the text between the
+// first '{' and the next '}', unless that is empty or absent; then the
+// whole key.
+func hashTag(key string) string {
+	i := strings.IndexByte(key, '{')
+	if i < 0 {
+		return key
+	}
+	j := strings.IndexByte(key[i+1:], '}')
+	if j <= 0 {
+		return key
+	}
+	return key[i+1 : i+1+j]
+}

@@ -2,6 +2,7 @@ package breakerredis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -48,8 +49,9 @@ type state struct {
 	pendFails  int
 	pendReset  bool
 	pendReason string
-	pendingAny atomic.Bool // pendFails > 0 || pendReset, without mu
-	tokens     []string    // trials this replica holds, guarded by mu
+	pendingAny atomic.Bool     // pendFails > 0 || pendReset, without mu
+	tickets    map[uint64]bool // trials this replica holds, guarded by mu
+	closed     bool            // Close began: no new Redis operation; guarded by mu
 	wake       chan struct{}
 	stop       chan struct{}
 	loopDone   chan struct{}
@@ -88,6 +90,10 @@ func newState(client redis.UniversalClient, name string, s breaker.Settings, o O
 		toldUp:   true,
 	}
 	st.view.Store(&view{read: time.Now()})
+	// Shared until the first sync says otherwise (as told is), so that a
+	// Redis unreachable at start goes local through down, like later:
+	// with LocalSince and the cause recorded.
+	st.up.Store(true)
 	return st
 }
 
@@ -103,10 +109,26 @@ func (st *state) start() {
 	go st.loop()
 }
 
+// close stops the sync goroutine and gives back the recovery trials this
+// replica still holds (their calls are in flight, and their verdicts would
+// come after Close, perhaps on a closed client), so that the fleet's next
+// trial does not wait TrialTimeout for a replica that left cleanly. Then no
+// Redis operation starts (do refuses), and close waits for those in flight.
 func (st *state) close() {
 	st.closeOnce.Do(func() {
 		close(st.stop)
 		<-st.loopDone
+		st.mu.Lock()
+		tickets := st.tickets
+		st.tickets, st.closed = nil, true
+		st.mu.Unlock()
+		for n := range tickets {
+			token := st.token(n)
+			ctx, cancel := context.WithTimeout(context.Background(), st.o.Timeout)
+			_ = doneScript.Run(ctx, st.client, st.keys, token, "x", st.trials,
+				st.open.Milliseconds(), "", st.o.KeyTTL.Milliseconds()).Err()
+			cancel()
+		}
 		st.wg.Wait()
 	})
 }
@@ -128,11 +150,14 @@ func (st *state) loop() {
 
 // sync pushes the pending report and reads the state, then tells what
 // changed. A sync still in flight (abandoned after Timeout on a Redis that
-// does not answer) is not doubled.
+// does not answer) is not doubled, and counts as one more failed operation:
+// with a client without timeouts of its own it may never end, and local
+// mode must still come after downAfter intervals.
 func (st *state) sync() error {
 	if st.syncing.Swap(true) {
+		st.down(errTimeout)
 		st.tell()
-		return nil
+		return errTimeout
 	}
 	st.mu.Lock()
 	fails, reset, reason := st.pendFails, st.pendReset, st.pendReason
@@ -255,63 +280,75 @@ func (st *state) View() breaker.SharedView {
 	return sv
 }
 
-// Admit implements breaker.SharedState. Closed, it reads one atomic.
-func (st *state) Admit(ctx context.Context) breaker.Admission {
+// Admit implements breaker.SharedState. Closed, it reads one atomic. The
+// ticket of a trial names its owner token.
+func (st *state) Admit(ctx context.Context) (breaker.Admission, uint64) {
 	if !st.up.Load() {
-		return breaker.AdmitLocal
+		return breaker.AdmitLocal, 0
 	}
 	v := st.view.Load()
 	if !v.open {
-		return breaker.AdmitLocal
+		return breaker.AdmitLocal, 0
 	}
 	now := time.Now()
 	if now.Before(v.until) {
-		return breaker.RejectOpen
+		return breaker.RejectOpen, 0
 	}
 	if now.UnixNano() < st.busyUntil.Load() {
-		return breaker.RejectBusy
+		return breaker.RejectBusy, 0
 	}
-	token := st.newToken()
+	ticket := st.seq.Add(1)
+	token := st.token(ticket)
 	var reply []any
 	err := st.do(ctx, func(ctx context.Context) error {
 		r, err := trialScript.Run(ctx, st.client, st.keys, token, st.trials, st.o.TrialTimeout.Milliseconds()).Slice()
 		reply = r
 		return err
 	}, func() { st.end(token, "x", "") })
+	if errors.Is(err, errCallerGone) {
+		return breaker.AdmitLocal, 0 // the call's own context ends it
+	}
 	if err == nil {
 		err = st.apply(reply)
 	}
 	if err != nil {
 		st.down(err)
 		st.poke()
-		return breaker.AdmitLocal // this call decides locally, whatever the mode
+		return breaker.AdmitLocal, 0 // this call decides locally, whatever the mode
 	}
 	st.failStreak.Store(0)
 	switch reply[0] {
 	case "trial":
 		st.mu.Lock()
-		st.tokens = append(st.tokens, token)
+		if st.tickets == nil {
+			st.tickets = map[uint64]bool{}
+		}
+		st.tickets[ticket] = true
 		st.mu.Unlock()
 		st.poke()
-		return breaker.AdmitTrial
+		return breaker.AdmitTrial, ticket
 	case "busy":
 		st.busyUntil.Store(now.Add(st.o.SyncInterval).UnixNano())
-		return breaker.RejectBusy
+		return breaker.RejectBusy, 0
 	case "open":
-		return breaker.RejectOpen
+		return breaker.RejectOpen, 0
 	}
 	st.poke()
-	return breaker.AdmitLocal // closed meanwhile
+	return breaker.AdmitLocal, 0 // closed meanwhile
 }
 
 // Done implements breaker.SharedState. A success in a quiet fleet reads
 // two atomics.
-func (st *state) Done(a breaker.Admission, o breaker.Outcome, reason string) {
+func (st *state) Done(a breaker.Admission, ticket uint64, o breaker.Outcome, reason string) {
 	if a == breaker.AdmitTrial {
 		st.mu.Lock()
-		token := st.tokens[len(st.tokens)-1]
-		st.tokens = st.tokens[:len(st.tokens)-1]
+		held := st.tickets[ticket]
+		delete(st.tickets, ticket)
 		st.mu.Unlock()
+		if !held { // given back by Close
+			return
+		}
+		token := st.token(ticket)
 		verdict := "x"
 		switch o {
 		case breaker.Succeeded:
@@ -350,6 +387,9 @@ func (st *state) end(token, verdict, reason string) {
 		reply = r
 		return err
 	}, nil)
+	if errors.Is(err, errClosed) {
+		return
+	}
 	if err == nil {
 		err = st.apply(reply)
 	}

@@ -1,6 +1,7 @@
 package breakerredis
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -52,15 +53,33 @@ func (st *state) tell() {
 	case breaker.StateClosed:
 		reason = "recovered"
 	}
-	st.notify(core.Transition{Component: "breaker", Name: st.name, From: from.String(), To: v.State.String(),
+	st.call(core.Transition{Component: "breaker", Name: st.name, From: from.String(), To: v.State.String(),
 		Reason: reason + " (shared)", Time: now})
+}
+
+// call passes t to Notify, which is user code, on a goroutine of its own,
+// and waits for it: a panic is recovered and logged, and a runtime.Goexit
+// (t.FailNow in a test's Notify) ends that goroutine, not the sync loop,
+// which would otherwise stop following the fleet for good.
+func (st *state) call(t core.Transition) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if p := recover(); p != nil {
+				st.o.Logger.Error("breaker Notify panicked", "breaker", st.name, "panic", fmt.Sprint(p))
+			}
+		}()
+		st.notify(t)
+	}()
+	<-done
 }
 
 // emit tells a change of mode once: to Notify when set (a core.Registry
 // logs it), else to the Logger.
 func (st *state) emit(t core.Transition, up bool) {
 	if st.notify != nil {
-		st.notify(t)
+		st.call(t)
 		return
 	}
 	if up {
