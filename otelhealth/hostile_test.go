@@ -118,11 +118,11 @@ func TestNotifiedStringsAreValidUTF8(t *testing.T) {
 	for _, sp := range spans {
 		check("span name", sp.Name())
 		for _, kv := range sp.Attributes() {
-			check(string(kv.Key), kv.Value.Emit())
+			check(string(kv.Key), kv.Value.String())
 		}
 		for _, ev := range sp.Events() {
 			for _, kv := range ev.Attributes {
-				check(ev.Name+" "+string(kv.Key), kv.Value.Emit())
+				check(ev.Name+" "+string(kv.Key), kv.Value.String())
 			}
 		}
 	}

@@ -261,8 +261,10 @@ func FuzzURLPassword(f *testing.F) {
 		if err == nil {
 			return
 		}
+		// Words of the message itself and of the rest of the URL are no leak.
+		const known = "bad URL (not shown: it holds user information; percent-encode any '/', '?', '#' or '@' in it) admin h readyz http"
 		for _, part := range strings.FieldsFunc(password, func(r rune) bool { return strings.ContainsRune("/?#@%", r) }) {
-			if len(part) >= 4 && strings.Contains(err.Error(), part) && !strings.Contains("bad URL (not shown: it holds user information; percent-encode any '/', '?', '#' or '@' in it) admin h readyz http", part) {
+			if len(part) >= 4 && strings.Contains(err.Error(), part) && !strings.Contains(known, part) {
 				t.Fatalf("error %q holds %q of the password %q", err, part, password)
 			}
 		}
