@@ -2,8 +2,6 @@ package checks
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"database/sql/driver"
 	"errors"
 	"net/url"
@@ -59,9 +57,6 @@ func describe(ctx context.Context, budget time.Duration, err error) string {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		return "canceled"
 	}
-	if s := describeTLS(err); s != "" {
-		return s
-	}
 	switch {
 	case errors.Is(err, driver.ErrBadConn):
 		return "bad connection"
@@ -71,34 +66,6 @@ func describe(ctx context.Context, budget time.Duration, err error) string {
 		return "permission denied"
 	}
 	return core.Reason(err)
-}
-
-// describeTLS names the TLS failures that operators meet in practice, or
-// returns "".
-func describeTLS(err error) string {
-	var (
-		unknownCA x509.UnknownAuthorityError
-		hostname  x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		verify    *tls.CertificateVerificationError
-		record    tls.RecordHeaderError
-		alert     tls.AlertError
-	)
-	switch {
-	case errors.As(err, &unknownCA):
-		return "tls: certificate signed by unknown authority"
-	case errors.As(err, &hostname):
-		return "tls: certificate is not valid for the host"
-	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
-		return "tls: certificate expired or not yet valid"
-	case errors.As(err, &invalid), errors.As(err, &verify):
-		return "tls: certificate verification failed"
-	case errors.As(err, &record):
-		return "tls: server did not answer with TLS"
-	case errors.As(err, &alert):
-		return "tls: handshake rejected by server"
-	}
-	return ""
 }
 
 // sanitize drops the parts of err that may hold secrets and bounds the
