@@ -229,8 +229,17 @@ func TestOnShutdownValidation(t *testing.T) {
 func TestOnShutdownAfterTheHooksRan(t *testing.T) {
 	t.Parallel()
 	r := newTestRegistry(t, Options{PropagationDelay: time.Millisecond})
+	early := make(chan struct{})
+	if err := r.OnShutdown("early", func(context.Context) error { close(early); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	if err := r.Shutdown(context.Background(), nil); err != nil {
 		t.Fatalf("Shutdown = %v", err)
+	}
+	select {
+	case <-early:
+	default:
+		t.Error("the hook registered before the shutdown did not run")
 	}
 	err := r.OnShutdown("late", func(context.Context) error { return nil })
 	if !errors.Is(err, ErrShutdownInProgress) {
