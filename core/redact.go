@@ -67,12 +67,10 @@ func redactError(err error) string {
 // safeErrorText returns err.Error(), or false if that panicked (a typed nil
 // pointer, a buggy method).
 func safeErrorText(err error) (text string, ok bool) {
-	defer func() {
-		if recover() != nil {
-			text, ok = "", false
-		}
-	}()
-	return err.Error(), true
+	if _, panicked := recovering(func() { text = err.Error() }); panicked {
+		return "", false
+	}
+	return text, true
 }
 
 // oneLine replaces every rune that is not printable (CR, LF, tabs, other
