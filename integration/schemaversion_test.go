@@ -197,4 +197,3 @@ func TestSchemaVersion(t *testing.T) {
 		})
 	}
 }
-
