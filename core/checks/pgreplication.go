@@ -16,8 +16,8 @@ import (
 type ReplicationRole int
 
 const (
-	// DetectRole, the default, asks the server (pg_is_in_recovery()) and
-	// checks a standby as a standby and a primary as a primary.
+	// DetectRole asks the server (pg_is_in_recovery()) and checks a
+	// standby as a standby and a primary as a primary. It is the default.
 	DetectRole ReplicationRole = iota
 	// PrimaryRole expects a primary. A server in recovery (a standby) is
 	// unavailable: the service's writes would fail.
@@ -198,11 +198,11 @@ var pgReceiverStates = map[string]bool{
 
 func (p pgReplication) judgeStandby(s pgReplicationState) error {
 	prefix := p.label + " standby: "
-	switch status := s.receiver.String; {
-	case status == "streaming", status == "hidden":
+	switch status := s.receiver.String; status {
+	case "streaming", "hidden":
 		// A hidden status is a running receiver; its state is not ours to
 		// see. The lag below still tells whether it keeps up.
-	case status == "none":
+	case "none":
 		return core.Unhealthy(prefix+"not streaming from the primary (no WAL receiver)", nil)
 	default:
 		if !pgReceiverStates[status] {

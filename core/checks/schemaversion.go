@@ -67,7 +67,7 @@ func (t MigrationTool) defaultTable() string {
 type NewerSchema int
 
 const (
-	// NewerDegraded, the default, reports a newer schema as degraded: the
+	// NewerDegraded reports a newer schema as degraded, and is the default: the
 	// pod stays in rotation and the probe shows the mismatch. During a
 	// rolling deploy the pods of the old version see the new schema until
 	// they are replaced, and a binary rolled back after a migration sees it
