@@ -133,6 +133,10 @@ func TestSchemaVersion(t *testing.T) {
 				{want: 41, opts: checks.SchemaVersionOptions{Newer: checks.NewerOK}},
 				{want: 41, opts: checks.SchemaVersionOptions{Newer: checks.NewerUnavailable, Name: "orders-db"},
 					reason: "orders-db schema at 42, binary expects 41"},
+				// The next release's migration failed half-way: this
+				// release's pods stay in rotation.
+				{setup: []string{"UPDATE schema_migrations SET version = 43, dirty = true"},
+					want: 42, opts: migrate, reason: "schema at 43 (dirty), binary expects 42", degraded: true},
 			})
 
 			// golang-migrate with x-migrations-table, in another schema

@@ -117,10 +117,12 @@ type SchemaVersionOptions struct {
 //
 //   - at want and clean: healthy;
 //   - older, or dirty (golang-migrate's dirty flag, a partly applied Atlas
-//     revision) at any version: unavailable, "schema at 41 (dirty), binary
-//     expects 42";
+//     revision) at or below want: unavailable, "schema at 41 (dirty),
+//     binary expects 42";
 //   - newer: per SchemaVersionOptions.Newer, degraded by default, "schema at
-//     43, binary expects 42";
+//     43, binary expects 42"; newer and dirty (the next release's migration
+//     failed half-way) is degraded even with NewerOK, so that a failed
+//     migration shows but does not take the serving pods out of rotation;
 //   - no migration recorded: unavailable, "schema has no migrations
 //     applied, binary expects 42";
 //   - no such table: unavailable, "schema: table schema_migrations not
@@ -200,21 +202,25 @@ type schemaVersion struct {
 func (s schemaVersion) judge(v schemaState) error {
 	expects := ", binary expects " + strconv.FormatInt(s.want, 10)
 	at := s.label + " at " + strconv.FormatInt(v.version, 10)
+	if v.dirty {
+		at += " (dirty)"
+	}
 	switch {
 	case v.none:
 		return core.Unhealthy(s.label+" has no migrations applied"+expects, nil)
-	case v.dirty:
-		return core.Unhealthy(at+" (dirty)"+expects, nil)
-	case v.version < s.want:
+	case v.version <= s.want && v.dirty, v.version < s.want:
 		return core.Unhealthy(at+expects, nil)
 	case v.version == s.want:
 		return nil
 	}
-	switch s.newer {
-	case NewerOK:
-		return nil
-	case NewerUnavailable:
+	// Newer. A migration beyond the binary's that failed half-way is
+	// the next release's problem: it stays visible (degraded), but does not
+	// take the pods of this release, which are serving, out of rotation.
+	switch {
+	case s.newer == NewerUnavailable:
 		return core.Unhealthy(at+expects, nil)
+	case s.newer == NewerOK && !v.dirty:
+		return nil
 	}
 	return core.Degraded(at+expects, nil)
 }
