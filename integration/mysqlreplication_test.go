@@ -3,6 +3,7 @@ package integration_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,10 @@ func TestMySQLReplication(t *testing.T) {
 	// (ExposeErrors and logs only) never the password.
 	ctx5, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	ce := ioCheck(ctx5).(*core.CheckError)
+	var ce *core.CheckError
+	if !errors.As(ioCheck(ctx5), &ce) {
+		t.Fatal("the check passed with the primary dead")
+	}
 	for _, s := range []string{"repl@", "'repl'", "127.0.0.1", password} {
 		if strings.Contains(ce.Reason, s) {
 			t.Errorf("reason %q holds %q", ce.Reason, s)

@@ -190,9 +190,14 @@ func (m *mysqlReplication) judge(r statusRow) error {
 	sqlRunning, _ := r.get("Replica_SQL_Running", "Slave_SQL_Running")
 	switch {
 	case !strings.EqualFold(io, "Yes"):
-		state := "stopped"
-		if strings.EqualFold(io, "Connecting") {
+		state := "not running"
+		switch {
+		case strings.EqualFold(io, "No"), io == "":
+			state = "stopped"
+		case strings.EqualFold(io, "Connecting"):
 			state = "connecting"
+		case strings.EqualFold(io, "Preparing"):
+			state = "preparing"
 		}
 		return core.Unhealthy(prefix+"IO thread "+state+errnoSuffix(r, "Last_IO_Errno"), threadError(r, "Last_IO_Error"))
 	case !strings.EqualFold(sqlRunning, "Yes"):

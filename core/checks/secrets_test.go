@@ -164,6 +164,9 @@ func TestConstructorsDoNotEchoSecrets(t *testing.T) {
 		{"http bad escape", func() (any, error) { return checks.HTTP("http://app:"+secret+"%zz@api/", checks.HTTPOptions{}) }, "does not parse"},
 		{"http no scheme", func() (any, error) { return checks.HTTP("app:"+secret+"@api.internal/healthz", checks.HTTPOptions{}) }, "scheme"},
 		{"http token as scheme", func() (any, error) { return checks.HTTP(secret+"://api.internal/", checks.HTTPOptions{}) }, "scheme"},
+		{"schema table", func() (any, error) {
+			return checks.SchemaVersion(db, 1, checks.SchemaVersionOptions{Table: "t WHERE password='" + secret + "'"})
+		}, "SchemaVersionOptions.Table"},
 		{"disk url", func() (any, error) {
 			return checks.DiskSpace("s3://key:"+secret+"@bucket/data", 1, checks.LimitOptions{})
 		}, "URL"},
@@ -176,6 +179,15 @@ func TestConstructorsDoNotEchoSecrets(t *testing.T) {
 			ctorCase{fmt.Sprint("sql name ", i), func() (any, error) { return checks.SQL(db, checks.SQLOptions{Name: dsn}) }, "SQLOptions.Name"},
 			ctorCase{fmt.Sprint("sql pool name ", i), func() (any, error) { return checks.SQLPool(db, checks.SQLPoolOptions{Name: dsn}) }, "SQLPoolOptions.Name"},
 			ctorCase{fmt.Sprint("heartbeat name ", i), func() (any, error) { return checks.NewHeartbeat(dsn, time.Second) }, "name"},
+			ctorCase{fmt.Sprint("postgres replication name ", i), func() (any, error) {
+				return checks.PostgresReplication(db, checks.PostgresReplicationOptions{Name: dsn})
+			}, "PostgresReplicationOptions.Name"},
+			ctorCase{fmt.Sprint("mysql replication name ", i), func() (any, error) {
+				return checks.MySQLReplication(db, checks.MySQLReplicationOptions{Name: dsn})
+			}, "MySQLReplicationOptions.Name"},
+			ctorCase{fmt.Sprint("schema version name ", i), func() (any, error) {
+				return checks.SchemaVersion(db, 1, checks.SchemaVersionOptions{Name: dsn})
+			}, "SchemaVersionOptions.Name"},
 		)
 	}
 	for _, tt := range tests {
