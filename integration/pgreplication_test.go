@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
 	"regexp"
 	"testing"
 	"time"
@@ -108,6 +109,24 @@ func TestPostgresReplication(t *testing.T) {
 		core.StatusUnavailable, "postgres: expected a primary, server is a standby")
 	wantOutcome(t, check(primary, checks.PostgresReplicationOptions{Role: checks.StandbyRole}),
 		core.StatusDegraded, `postgres: expected a standby, server is a primary \(promoted\?\)`)
+
+	// A user without pg_monitor sees the replication views without their
+	// details: the primary says so, the standby still judges by its LSNs.
+	exec(primary, "CREATE ROLE probekit_probe LOGIN")
+	caughtUp("pg_last_wal_replay_lsn")
+	asProbe := func(dsn string) *sql.DB {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.User("probekit_probe")
+		return postgres.open(t, u.String())
+	}
+	wantOutcome(t, check(asProbe(c.primaryDSN), checks.PostgresReplicationOptions{}), core.StatusUnavailable,
+		`postgres primary: pg_stat_replication details hidden \(grant pg_monitor to the check's user\)`)
+	wantOutcome(t, check(asProbe(c.standbyDSN), strict), core.StatusOK, "")
+	exec(primary, "GRANT pg_monitor TO probekit_probe")
+	wantOutcome(t, check(asProbe(c.primaryDSN), checks.PostgresReplicationOptions{MinStandbys: 1}), core.StatusOK, "")
 
 	// Paused with nothing to replay: degraded, caught up.
 	exec(standby, "SELECT pg_wal_replay_pause()")
