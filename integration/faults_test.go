@@ -87,6 +87,8 @@ var targets = []target{
 	},
 	sqlTarget(postgres),
 	sqlTarget(mariadb),
+	replicationTarget(postgres),
+	replicationTarget(mariadb),
 }
 
 // fixture is one target behind a fresh proxy.
