@@ -77,7 +77,8 @@ type PostgresReplicationOptions struct {
 // On a standby (pg_is_in_recovery() is true) it checks that the WAL
 // receiver is streaming from the primary (unavailable if not: the standby
 // falls further behind with no way to tell how far), whether replay is
-// paused (pg_wal_replay_pause(); degraded at least) and the replay lag. The
+// paused (pg_is_wal_replay_paused(), true from the moment a pause is
+// requested; degraded at least) and the replay lag. The
 // lag is now() - pg_last_xact_replay_timestamp(), the age of the last
 // transaction replayed, but only while WAL has been received that is not yet
 // replayed (pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()): on an idle
