@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -98,7 +99,11 @@ func (r *Registry) propagate(ctx context.Context) string {
 			seen, lastArrival = a, elapsed
 		}
 		if bound, reason := d.end(elapsed, lastArrival); bound != "" {
-			log.Info("probekit: propagation delay over, closing listeners", "bound", bound, "reason", reason,
+			level := slog.LevelInfo
+			if bound == BoundMaximum { // requests still arriving may be refused
+				level = slog.LevelWarn
+			}
+			log.Log(ctx, level, "probekit: propagation delay over, closing listeners", "bound", bound, "reason", reason,
 				"after", elapsed.Round(time.Millisecond), "arrived", seen-first, "in_flight", r.inFlight.Count())
 			return bound + ": " + reason
 		}
