@@ -18,24 +18,25 @@ import (
 // it sends application requests until it has seen /readyz fail failures
 // times in a row, polling every pollEvery, so it reacts to a draining pod
 // no sooner than (failures-1) × pollEvery. A refused connection is a failed
-// health check too, as it is for real load balancers.
+// health check too, as it is for real load balancers. One goroutine does
+// both, so that requests go out between any two health checks however the
+// machine schedules it.
 type loadBalancer struct {
 	base      string
 	pollEvery time.Duration
 	failures  int
 	traffic   bool // send application requests; false: only health checks
 
-	stopped    atomic.Bool  // the pod is out of rotation: no more requests
 	served     atomic.Int64 // application requests answered 200
 	dropped    atomic.Int64 // application requests that failed (connection refused, reset)
 	firstError atomic.Value // string: the first failure, for the test's log
-	wg         sync.WaitGroup
+	done       chan struct{}
 }
 
-// start runs the health-check loop and, with traffic, the request loop;
-// both end when the load balancer has taken the pod out of rotation or
-// ctx ends. wait waits for them.
+// start runs the load balancer until it has taken the pod out of rotation
+// or ctx ends; done is closed then.
 func (lb *loadBalancer) start(ctx context.Context) {
+	lb.done = make(chan struct{})
 	// No keep-alive: every request is a new connection, as a load balancer
 	// spreading requests over pods makes them, so that one sent after the
 	// listener closed is refused.
@@ -49,43 +50,29 @@ func (lb *loadBalancer) start(ctx context.Context) {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return resp.StatusCode, nil
 	}
-	lb.wg.Add(1)
 	go func() {
-		defer lb.wg.Done()
-		defer lb.stopped.Store(true)
+		defer close(lb.done)
 		failed := 0
-		tick := time.NewTicker(lb.pollEvery)
-		defer tick.Stop()
-		for {
-			if code, err := get("/readyz"); err != nil || code != http.StatusOK {
-				failed++
-			} else {
-				failed = 0
+		var nextPoll time.Time
+		for ctx.Err() == nil {
+			if now := time.Now(); !now.Before(nextPoll) {
+				nextPoll = now.Add(lb.pollEvery)
+				if code, err := get("/readyz"); err != nil || code != http.StatusOK {
+					failed++
+				} else {
+					failed = 0
+				}
+				if failed >= lb.failures {
+					return // out of rotation: no more requests
+				}
 			}
-			if failed >= lb.failures {
-				return
-			}
-			select {
-			case <-tick.C:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	if !lb.traffic {
-		return
-	}
-	lb.wg.Add(1)
-	go func() {
-		defer lb.wg.Done()
-		for !lb.stopped.Load() && ctx.Err() == nil {
-			code, err := get("/work")
-			switch {
-			case err == nil && code == http.StatusOK:
-				lb.served.Add(1)
-			default:
-				lb.dropped.Add(1)
-				lb.firstError.CompareAndSwap(nil, errString(err))
+			if lb.traffic {
+				if code, err := get("/work"); err == nil && code == http.StatusOK {
+					lb.served.Add(1)
+				} else {
+					lb.dropped.Add(1)
+					lb.firstError.CompareAndSwap(nil, errString(err))
+				}
 			}
 			// Pacing, not synchronisation: a request every millisecond or
 			// so, far more often than any quiet period of the test.
@@ -98,10 +85,10 @@ func (lb *loadBalancer) start(ctx context.Context) {
 // minimum delay, where the fixed delay closes the listeners under its
 // requests; with no traffic the adaptive wait ends at the minimum. The
 // outcomes hold by construction, not by timing: the load balancer cannot
-// stop before (failures-1) × pollEvery = 300ms after readiness fails, 15
-// times the fixed delay, and the adaptive wait only ends after a quiet
-// second, which a load balancer sending every millisecond gives only once
-// it has stopped.
+// stop before (failures-1) × pollEvery = 500ms after readiness fails, 25
+// times the fixed delay, and sends requests between any two of its health
+// checks; the adaptive wait only ends after two quiet seconds, which a load
+// balancer sending every few milliseconds gives only once it has stopped.
 func TestPropagationDelayAgainstASlowLoadBalancer(t *testing.T) {
 	t.Parallel()
 	const fixed = 20 * time.Millisecond
@@ -109,15 +96,12 @@ func TestPropagationDelayAgainstASlowLoadBalancer(t *testing.T) {
 		name        string
 		opts        Options
 		traffic     bool
-		wantDropped int    // some requests fail: 1; none: 0; either: -1
+		wantDropped bool   // some requests fail: > 0; else exactly 0
 		wantBound   string // the bound that ended the wait ("" for the fixed delay)
 	}{
-		{"fixed delay drops requests", Options{PropagationDelay: fixed}, true, 1, ""},
-		{"adaptive waits for the load balancer", Options{PropagationDelay: fixed, QuietPeriod: time.Second, PropagationDelayMax: 20 * time.Second}, true, 0, BoundQuiet},
-		{"adaptive without traffic ends at the minimum", Options{PropagationDelay: 100 * time.Millisecond, QuietPeriod: 50 * time.Millisecond, PropagationDelayMax: 20 * time.Second}, false, 0, BoundMinimum},
-		// The maximum, 250ms, comes before the load balancer can react
-		// (300ms at the soonest): requests are still arriving.
-		{"adaptive capped by the maximum", Options{PropagationDelay: fixed, QuietPeriod: 200 * time.Millisecond, PropagationDelayMax: 250 * time.Millisecond}, true, -1, BoundMaximum},
+		{"fixed delay drops requests", Options{PropagationDelay: fixed}, true, true, ""},
+		{"adaptive waits for the load balancer", Options{PropagationDelay: fixed, QuietPeriod: 2 * time.Second, PropagationDelayMax: 30 * time.Second}, true, false, BoundQuiet},
+		{"adaptive without traffic ends at the minimum", Options{PropagationDelay: 100 * time.Millisecond, QuietPeriod: 50 * time.Millisecond, PropagationDelayMax: 30 * time.Second}, false, false, BoundMinimum},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,7 +130,7 @@ func TestPropagationDelayAgainstASlowLoadBalancer(t *testing.T) {
 
 			lbCtx, lbCancel := context.WithCancel(context.Background())
 			defer lbCancel()
-			lb := &loadBalancer{base: "http://" + ln.Addr().String(), pollEvery: 100 * time.Millisecond, failures: 4, traffic: tt.traffic}
+			lb := &loadBalancer{base: "http://" + ln.Addr().String(), pollEvery: 100 * time.Millisecond, failures: 6, traffic: tt.traffic}
 			lb.start(lbCtx)
 			if tt.traffic {
 				waitFor(t, func() bool { return lb.served.Load() >= 10 })
@@ -155,22 +139,20 @@ func TestPropagationDelayAgainstASlowLoadBalancer(t *testing.T) {
 			if err := <-runErr; err != nil {
 				t.Fatalf("Serve = %v", err)
 			}
-			lbDone := make(chan struct{})
-			go func() { lb.wg.Wait(); close(lbDone) }()
 			select {
-			case <-lbDone: // it saw the pod fail and took it out of rotation
-			case <-time.After(10 * time.Second):
+			case <-lb.done: // it saw the pod fail and took it out of rotation
+			case <-time.After(20 * time.Second):
 				lbCancel()
-				<-lbDone
+				<-lb.done
 				t.Fatal("the load balancer never took the pod out of rotation")
 			}
 
 			dropped := lb.dropped.Load()
 			t.Logf("served %d, dropped %d (first: %v)", lb.served.Load(), dropped, lb.firstError.Load())
-			if tt.wantDropped == 1 && dropped == 0 {
+			if tt.wantDropped && dropped == 0 {
 				t.Errorf("no request dropped with a fixed delay shorter than the load balancer's reaction")
 			}
-			if tt.wantDropped == 0 && dropped != 0 {
+			if !tt.wantDropped && dropped != 0 {
 				t.Errorf("%d requests dropped, want none", dropped)
 			}
 
@@ -194,14 +176,59 @@ func TestPropagationDelayAgainstASlowLoadBalancer(t *testing.T) {
 			if !strings.HasPrefix(reason, tt.wantBound+": ") {
 				t.Errorf("propagation Reason = %q, want the bound %q", reason, tt.wantBound)
 			}
-			level := "INFO"
-			if tt.wantBound == BoundMaximum {
-				level = "WARN"
-			}
-			if !strings.Contains(logs.String(), "level="+level+` msg="probekit: propagation delay over, closing listeners" bound=`+tt.wantBound+" ") {
+			if !strings.Contains(logs.String(), `level=INFO msg="probekit: propagation delay over, closing listeners" bound=`+tt.wantBound+" ") {
 				t.Errorf("log does not say the wait ended at the %s bound:\n%s", tt.wantBound, logs.String())
 			}
 		})
+	}
+}
+
+// Requests still arriving at the maximum: the listeners close there, and a
+// warning says so. The arrivals come from a loop that enters and leaves
+// the counter every millisecond or so, so the wait is never quiet for
+// 400ms.
+func TestPropagationDelayMaximum(t *testing.T) {
+	t.Parallel()
+	var logs safeBuffer
+	rec := &recorder{}
+	r := newTestRegistry(t, Options{
+		PropagationDelay: 10 * time.Millisecond, QuietPeriod: 400 * time.Millisecond, PropagationDelayMax: 500 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)), Observers: []Observer{rec},
+	})
+	stop := make(chan struct{})
+	arriving := make(chan struct{})
+	go func() {
+		defer close(arriving)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			r.InFlight().Enter()
+			r.InFlight().Leave()
+			time.Sleep(time.Millisecond) // pacing: an arrival every millisecond or so
+		}
+	}()
+	err := r.Shutdown(context.Background(), nil)
+	close(stop)
+	<-arriving
+	if err != nil {
+		t.Fatalf("Shutdown = %v", err)
+	}
+	rec.mu.Lock()
+	var reason string
+	for _, tr := range rec.transitions {
+		if tr.Component == "shutdown" && tr.Name == "propagation" {
+			reason = tr.Reason
+		}
+	}
+	rec.mu.Unlock()
+	if want := "maximum: maximum 500ms reached with requests still arriving"; reason != want {
+		t.Errorf("propagation Reason = %q, want %q", reason, want)
+	}
+	if !strings.Contains(logs.String(), `level=WARN msg="probekit: propagation delay over, closing listeners" bound=maximum reason="maximum 500ms reached with requests still arriving"`) {
+		t.Errorf("no warning that the maximum ended the wait:\n%s", logs.String())
 	}
 }
 

@@ -62,9 +62,13 @@ const (
 	defaultSchedMinEvents   = 10
 )
 
-// schedSnapshots is how many histograms the window keeps: it moves in steps
-// of Window/schedSnapshots.
-const schedSnapshots = 8
+// schedSteps is how many steps the window moves in: a snapshot is kept at
+// most every Window/schedSteps, and one more than schedSteps are kept so
+// that one at least Window old is among them.
+const (
+	schedSteps     = 8
+	schedSnapshots = schedSteps + 1
+)
 
 // SchedulerLatency returns a check of the process's responsiveness, the Go
 // analogue of an event loop's lag: how long goroutines wait, runnable,
@@ -157,7 +161,7 @@ func newSchedLatency(opts SchedulerLatencyOptions, now func() time.Time) (*sched
 		label:   "p" + percentText(opts.Percentile),
 		now:     now,
 		sample:  []metrics.Sample{{Name: schedLatencyMetric}},
-		minStep: opts.Window / schedSnapshots,
+		minStep: opts.Window / schedSteps,
 	}
 	metrics.Read(s.sample)
 	if s.sample[0].Value.Kind() != metrics.KindFloat64Histogram {
@@ -237,7 +241,7 @@ func (s *schedLatency) base(now time.Time) *schedSnapshot {
 }
 
 // keep stores the histogram just read as the newest snapshot, over the
-// oldest, if the newest is at least Window/schedSnapshots old. s.mu is held.
+// oldest, if the newest is at least Window/schedSteps old. s.mu is held.
 func (s *schedLatency) keep(now time.Time) {
 	if now.Sub(s.snaps[s.newest].at) < s.minStep {
 		return
