@@ -255,7 +255,9 @@ func (s *schedLatency) keep(now time.Time) {
 // percentile returns the lower bound of the bucket of s.diff that holds
 // the percentile of total events. s.mu is held.
 func (s *schedLatency) percentile(total uint64) time.Duration {
-	rank := uint64(math.Ceil(s.opts.Percentile * float64(total)))
+	// The epsilon keeps float noise (0.07 × 100 is 7.000000000000001) from
+	// moving the rank up by one.
+	rank := uint64(math.Ceil(s.opts.Percentile*float64(total) - 1e-9))
 	rank = max(rank, 1)
 	var seen uint64
 	for i, c := range s.diff {
