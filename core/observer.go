@@ -32,10 +32,11 @@ type Observer interface {
 type Transition struct {
 	// Component says what changed: "check", "lifecycle", "breaker",
 	// "shutdown", ... The shutdown sequence reports each step's end
-	// (Name "propagation", "drain" or "hooks", From "running", To "done")
-	// and a drain that abandoned requests (Name "drain", To "abandoned",
-	// Err a *DrainTimeoutError); the slog observer leaves these out, as the
-	// sequence logs its steps itself.
+	// (Name "propagation", "drain" or "hooks", From "running", To "done";
+	// an adaptive propagation delay's Reason names the bound that ended
+	// it, see [BoundMinimum]) and a drain that abandoned requests (Name
+	// "drain", To "abandoned", Err a *DrainTimeoutError); the slog
+	// observer leaves these out, as the sequence logs its steps itself.
 	Component string
 	// Name is the check's, breaker's or service's name.
 	Name string

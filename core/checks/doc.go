@@ -1,8 +1,9 @@
 // Package checks provides ready-made health checks for what services depend
 // on: SQL databases (their replication and their schema version too),
-// Redis, TCP and HTTP upstreams, DNS, disk space, the Go runtime, a
-// liveness watchdog for worker loops and a startup gate. It imports the
-// standard library only: Redis is spoken over RESP by hand, SQL
+// Redis, TCP and HTTP upstreams, DNS, disk space, the Go runtime
+// (goroutines, heap, scheduler latency), worker pool backlogs, a liveness
+// watchdog for worker loops and a startup gate. It imports the standard
+// library only: Redis is spoken over RESP by hand, SQL
 // goes through database/sql with whatever driver the service already uses.
 //
 // The happy path:
