@@ -174,7 +174,7 @@ func (a *amqpCheck) converse(r *bufio.Reader, w io.Writer) error {
 	}
 	start, err := a.readMethod(r, "Connection.Start", amqpStart)
 	if err != nil {
-		return err
+		return a.closed(err, w, "")
 	}
 	if err := a.checkStart(start); err != nil {
 		return err
