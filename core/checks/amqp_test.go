@@ -240,7 +240,10 @@ func TestAMQPScrubsEchoedPassword(t *testing.T) {
 		if err != nil {
 			return
 		}
-		_, _ = c.Write(amqpCloseMethod(403, "ACCESS_REFUSED - you sent "+string(args[bytes.Index(args, []byte("\x00app")):])))
+		// The SASL response, credentials and all (the whole Start-Ok
+		// would be cut before them).
+		_, response, _ := bytes.Cut(args, []byte("PLAIN"))
+		_, _ = c.Write(amqpCloseMethod(403, "ACCESS_REFUSED - you sent "+string(response)))
 	})
 	err := call(must(t)(checks.AMQP(srv.Addr(), checks.AMQPOptions{Username: "app", Password: testPassword})), 0)
 	ce := mustFail(t, err)

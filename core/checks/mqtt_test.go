@@ -101,9 +101,9 @@ func (b *broker) handle(c net.Conn) {
 	}
 }
 
-// mosquitto accepts the user "app" with testPassword, and anyone without
+// acceptApp accepts the user "app" with testPassword, and anyone without
 // credentials, in both versions.
-func mosquitto(m mqttConnect) string {
+func acceptApp(m mqttConnect) string {
 	code := byte(0)
 	if m.username != "" && (m.username != "app" || m.password != testPassword) {
 		code = 4
@@ -140,14 +140,14 @@ func TestMQTT(t *testing.T) {
 		timeout time.Duration
 		want    string
 	}{
-		{name: "3.1.1", connack: mosquitto},
-		{name: "5", connack: mosquitto, opts: checks.MQTTOptions{Version: checks.MQTT5}},
-		{name: "3.1.1 credentials", connack: mosquitto, opts: app},
-		{name: "5 credentials", connack: mosquitto, opts: checks.MQTTOptions{Version: checks.MQTT5, Username: "app", Password: testPassword}},
-		{name: "3.1.1 bad password", connack: mosquitto,
+		{name: "3.1.1", connack: acceptApp},
+		{name: "5", connack: acceptApp, opts: checks.MQTTOptions{Version: checks.MQTT5}},
+		{name: "3.1.1 credentials", connack: acceptApp, opts: app},
+		{name: "5 credentials", connack: acceptApp, opts: checks.MQTTOptions{Version: checks.MQTT5, Username: "app", Password: testPassword}},
+		{name: "3.1.1 bad password", connack: acceptApp,
 			opts: checks.MQTTOptions{Username: "app", Password: "wrong-" + testPassword},
 			want: "bad username or password (CONNACK 4)"},
-		{name: "5 bad password", connack: mosquitto,
+		{name: "5 bad password", connack: acceptApp,
 			opts: checks.MQTTOptions{Version: checks.MQTT5, Username: "app", Password: "wrong"},
 			want: "bad username or password (CONNACK 0x86)"},
 		{name: "3.1.1 not authorized", connack: v311(5), want: "not authorized (CONNACK 5)"},
@@ -181,9 +181,9 @@ func TestMQTT(t *testing.T) {
 		{name: "cut mid-reply", connack: func(mqttConnect) string { return "\x20\x02\x00" },
 			want: "connection closed"},
 		{name: "refused", addr: closedAddr(t), want: "connection refused"},
-		{name: "tls", tls: tlsServer, connack: mosquitto,
+		{name: "tls", tls: tlsServer, connack: acceptApp,
 			opts: checks.MQTTOptions{TLS: &tls.Config{RootCAs: trusted}}},
-		{name: "tls unknown authority", tls: tlsServer, connack: mosquitto,
+		{name: "tls unknown authority", tls: tlsServer, connack: acceptApp,
 			opts: checks.MQTTOptions{TLS: &tls.Config{}},
 			want: "tls: certificate signed by unknown authority"},
 	}
@@ -221,7 +221,7 @@ func TestMQTTClientIDsAndGoodbye(t *testing.T) {
 		{prefix: "probekit"},
 		{opts: checks.MQTTOptions{ClientIDPrefix: "orders-health-", Version: checks.MQTT5}, prefix: "orders-health-"},
 	} {
-		b := &broker{connack: mosquitto}
+		b := &broker{connack: acceptApp}
 		srv := serve(t, nil, b.handle)
 		check := must(t)(checks.MQTT(srv.Addr(), tt.opts))
 		const runs = 3

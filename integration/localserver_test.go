@@ -1,0 +1,87 @@
+package integration_test
+
+import (
+	"bytes"
+	"net"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// localServer starts a throwaway server from the binary at path (its
+// arguments made by args for a free loopback port) and returns its address
+// once it accepts connections. The process is killed and waited for at
+// cleanup. A missing binary skips the test, or fails it under CI=true.
+func localServer(t *testing.T, path string, args func(port string) []string) string {
+	t.Helper()
+	if _, err := exec.LookPath(path); err != nil {
+		unavailable(t, "%s not installed", path)
+		return ""
+	}
+	port := freePort(t)
+	var stderr lockedBuffer
+	cmd := exec.Command(path, args(port)...)
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", path, err)
+	}
+	exited := make(chan struct{})
+	go func() { // owned by the test: ends when the process does
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	})
+	addr := net.JoinHostPort("127.0.0.1", port)
+	// The server announces readiness only in its log: poll the port, a
+	// few milliseconds apart, until it accepts or the process ends.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return addr
+		}
+		select {
+		case <-exited:
+			t.Fatalf("%s exited: %s", path, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not accept connections on %s after 10s: %s", path, addr, stderr.String())
+		}
+	}
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// lockedBuffer is a bytes.Buffer that a process writes and a test reads.
+type lockedBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
