@@ -64,13 +64,14 @@ func FuzzNATSReply(f *testing.F) {
 		"INFO {not json\r\n",
 		"INFO {}\r\nPO",
 		"+OK\r\n",
+		"INFO {\"connect_urls\":[\"" + strings.Repeat("10.0.0.1:4222\",\"", 100) + "\"]}\r\nPONG\r\n",
 		"HTTP/1.1 400 Bad Request\r\n\r\n",
 	} {
 		f.Add([]byte(seed))
 	}
 	n := &natsCheck{scrub: newScrubber(fuzzSecrets...)}
 	f.Fuzz(func(t *testing.T, reply []byte) {
-		br := bufio.NewReaderSize(bytes.NewReader(reply), maxNATSLine)
+		br := bufio.NewReaderSize(bytes.NewReader(reply), natsBuffer)
 		info, err := n.readInfo(br)
 		if err == nil {
 			err = n.negotiateTLS(info)

@@ -124,6 +124,7 @@ func TestNATS(t *testing.T) {
 			_, _ = io.WriteString(c, "INFO {not json\r\n")
 			drain(c)
 		}, want: "unexpected greeting (not NATS?)"},
+		{name: "long info", handle: natsServer(`INFO {"connect_urls":["`+strings.Repeat(`10.0.0.1:4222","`, 600)+`"]}`+"\r\n", nil, natsPong)},
 		{name: "endless info", handle: func(c net.Conn) {
 			_, _ = io.WriteString(c, "INFO {"+strings.Repeat("x", 64<<10))
 			drain(c)
