@@ -39,6 +39,12 @@ type NATSOptions struct {
 	// changes to it have no effect. Without TLS, a server that requires it
 	// fails the check with "server requires TLS".
 	TLS *tls.Config
+
+	// TLSHandshakeFirst starts TLS as soon as the connection opens, before
+	// the server's INFO, for servers configured with handshake_first
+	// (nats-server 2.10.4 and later) behind TLS-terminating proxies. It
+	// requires TLS.
+	TLSHandshakeFirst bool
 }
 
 // maxNATSLine bounds a line from a NATS server. INFO lists the cluster's
@@ -74,7 +80,8 @@ const maxNATSLines = 8
 // NATS returns an error naming the field if addr is not a valid
 // "host:port" (as for [Redis]; a nats:// URL or user info is refused with
 // an error that does not repeat it), if Name is not a valid name, if only
-// one of Username and Password is set, or if Token is set with them.
+// one of Username and Password is set, if Token is set with them, or if
+// TLSHandshakeFirst is set without TLS.
 func NATS(addr string, opts NATSOptions) (core.CheckFunc, error) {
 	if err := validateAddr(addr, "pass credentials in NATSOptions.Username and Password, or Token"); err != nil {
 		return nil, fmt.Errorf("checks: NATS: %w", err)
@@ -89,12 +96,15 @@ func NATS(addr string, opts NATSOptions) (core.CheckFunc, error) {
 		return nil, errors.New("checks: NATS: NATSOptions.Password requires NATSOptions.Username")
 	case opts.Token != "" && opts.Username != "":
 		return nil, errors.New("checks: NATS: NATSOptions.Token excludes NATSOptions.Username and Password")
+	case opts.TLSHandshakeFirst && opts.TLS == nil:
+		return nil, errors.New("checks: NATS: NATSOptions.TLSHandshakeFirst requires NATSOptions.TLS")
 	}
 	n := &natsCheck{
 		addr:  addr,
 		label: labelOr(opts.Name, "nats") + " " + addr,
 		tls:   clientTLS(opts.TLS, addr),
 		scrub: newScrubber(opts.Password, opts.Token),
+		first: opts.TLSHandshakeFirst,
 	}
 	n.request = natsRequest(opts, n.tls != nil)
 	return n.check, nil
@@ -107,6 +117,7 @@ type natsCheck struct {
 	label   string
 	request []byte      // CONNECT {...}\r\nPING\r\n, encoded once
 	tls     *tls.Config // nil for plain TCP
+	first   bool        // TLS before INFO
 	scrub   scrubber
 	dialer  net.Dialer
 }
@@ -154,7 +165,11 @@ func (n *natsCheck) check(ctx context.Context) error {
 
 // exchange runs one connection: dial, INFO, [TLS], CONNECT + PING, PONG.
 func (n *natsCheck) exchange(ctx context.Context) error {
-	conn, release, err := dialConn(ctx, &n.dialer, n.addr, nil)
+	var first *tls.Config
+	if n.first {
+		first = n.tls
+	}
+	conn, release, err := dialConn(ctx, &n.dialer, n.addr, first)
 	if err != nil {
 		return err
 	}
@@ -164,6 +179,10 @@ func (n *natsCheck) exchange(ctx context.Context) error {
 	info, err := n.readInfo(br)
 	if err != nil {
 		return err
+	}
+	if n.first {
+		// The connection is encrypted already, whatever INFO says.
+		return n.ping(br, conn)
 	}
 	if err := n.negotiateTLS(info); err != nil {
 		return err
@@ -179,6 +198,11 @@ func (n *natsCheck) exchange(ctx context.Context) error {
 		defer conn.Close()
 		br.Reset(conn)
 	}
+	return n.ping(br, conn)
+}
+
+// ping sends CONNECT and PING and waits for PONG.
+func (n *natsCheck) ping(br *bufio.Reader, conn net.Conn) error {
 	if _, err := conn.Write(n.request); err != nil {
 		return err
 	}

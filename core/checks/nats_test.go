@@ -82,6 +82,7 @@ func TestNATS(t *testing.T) {
 	tlsInfo := `INFO {"server_id":"test","tls_required":true}` + "\r\n"
 	tests := []struct {
 		name    string
+		tls     *tls.Config // server side, from the start
 		handle  func(net.Conn)
 		addr    string // instead of a server
 		opts    checks.NATSOptions
@@ -149,6 +150,11 @@ func TestNATS(t *testing.T) {
 		{name: "tls unknown authority", handle: natsServer(tlsInfo, tlsServer, natsPong),
 			opts: checks.NATSOptions{TLS: &tls.Config{}},
 			want: "tls: certificate signed by unknown authority"},
+		{name: "tls handshake first", tls: tlsServer, handle: natsServer(tlsInfo, nil, natsPong),
+			opts: checks.NATSOptions{TLS: &tls.Config{RootCAs: trusted}, TLSHandshakeFirst: true}},
+		{name: "tls handshake first to a plain server", handle: natsServer(natsInfo, nil, natsPong),
+			opts: checks.NATSOptions{TLS: &tls.Config{RootCAs: trusted}, TLSHandshakeFirst: true},
+			want: "tls: server did not answer with TLS"},
 		{name: "tls not offered", handle: natsServer(natsInfo, nil, natsPong),
 			opts: checks.NATSOptions{TLS: &tls.Config{RootCAs: trusted}},
 			want: "tls: server does not offer TLS"},
@@ -158,7 +164,7 @@ func TestNATS(t *testing.T) {
 			t.Parallel()
 			addr := tt.addr
 			if addr == "" {
-				addr = serve(t, nil, tt.handle).Addr()
+				addr = serve(t, tt.tls, tt.handle).Addr()
 			}
 			check := must(t)(checks.NATS(addr, tt.opts))
 			err := call(check, tt.timeout)
@@ -209,6 +215,7 @@ func TestNATSOptionErrors(t *testing.T) {
 		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{Username: "app"}, want: "NATSOptions.Username requires NATSOptions.Password"},
 		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{Password: "pw"}, want: "NATSOptions.Password requires NATSOptions.Username"},
 		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{Username: "app", Password: "pw", Token: "t"}, want: "NATSOptions.Token"},
+		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{TLSHandshakeFirst: true}, want: "NATSOptions.TLSHandshakeFirst requires NATSOptions.TLS"},
 	}
 	for _, tt := range tests {
 		fn, err := checks.NATS(tt.addr, tt.opts)
