@@ -75,8 +75,8 @@ var amqpHeader = []byte("AMQP\x00\x00\x09\x01")
 // AMQP returns an error naming the field if addr is not a valid
 // "host:port" (as for [Redis]; an amqp:// URL or user info is refused with
 // an error that does not repeat it), if Name is not a valid name, if only
-// one of Username and Password is set, or if VHost is longer than 255
-// bytes.
+// one of Username and Password is set, if either holds a NUL byte (SASL
+// PLAIN's separator), or if VHost is longer than 255 bytes.
 func AMQP(addr string, opts AMQPOptions) (core.CheckFunc, error) {
 	if err := validateAddr(addr, "pass credentials in AMQPOptions.Username and Password"); err != nil {
 		return nil, fmt.Errorf("checks: AMQP: %w", err)
@@ -89,6 +89,11 @@ func AMQP(addr string, opts AMQPOptions) (core.CheckFunc, error) {
 		return nil, errors.New("checks: AMQP: AMQPOptions.Username requires AMQPOptions.Password")
 	case opts.Password != "" && opts.Username == "":
 		return nil, errors.New("checks: AMQP: AMQPOptions.Password requires AMQPOptions.Username")
+	case strings.Contains(opts.Username, "\x00"):
+		// SASL PLAIN separates the fields with NUL.
+		return nil, errors.New("checks: AMQP: AMQPOptions.Username holds a NUL byte")
+	case strings.Contains(opts.Password, "\x00"):
+		return nil, errors.New("checks: AMQP: AMQPOptions.Password holds a NUL byte")
 	case len(opts.VHost) > 255:
 		return nil, fmt.Errorf("checks: AMQP: AMQPOptions.VHost is longer than 255 bytes (%d)", len(opts.VHost))
 	}

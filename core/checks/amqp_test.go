@@ -268,6 +268,8 @@ func TestAMQPOptionErrors(t *testing.T) {
 		{addr: "127.0.0.1:5672", opts: checks.AMQPOptions{Username: "app"}, want: "AMQPOptions.Username requires AMQPOptions.Password"},
 		{addr: "127.0.0.1:5672", opts: checks.AMQPOptions{Password: "pw"}, want: "AMQPOptions.Password requires AMQPOptions.Username"},
 		{addr: "127.0.0.1:5672", opts: checks.AMQPOptions{VHost: strings.Repeat("v", 256)}, want: "AMQPOptions.VHost"},
+		{addr: "127.0.0.1:5672", opts: checks.AMQPOptions{Username: "a\x00b", Password: "pw"}, want: "AMQPOptions.Username holds a NUL"},
+		{addr: "127.0.0.1:5672", opts: checks.AMQPOptions{Username: "app", Password: "p\x00w"}, want: "AMQPOptions.Password holds a NUL"},
 	}
 	for _, tt := range tests {
 		fn, err := checks.AMQP(tt.addr, tt.opts)

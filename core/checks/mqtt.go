@@ -89,8 +89,8 @@ const mqttKeepAlive = 60
 // "host:port" (as for [Redis]; an mqtt:// URL or user info is refused with
 // an error that does not repeat it), if Name is not a valid name, if
 // Version is neither MQTT311 nor MQTT5, if ClientIDPrefix is not printable
-// ASCII of at most 64 bytes, or if Password is set without Username in
-// MQTT 3.1.1.
+// ASCII of at most 64 bytes, if Password is set without Username in
+// MQTT 3.1.1, or if Username or Password is longer than 65535 bytes.
 func MQTT(addr string, opts MQTTOptions) (core.CheckFunc, error) {
 	if err := validateAddr(addr, "pass credentials in MQTTOptions.Username and Password"); err != nil {
 		return nil, fmt.Errorf("checks: MQTT: %w", err)
@@ -114,6 +114,13 @@ func MQTT(addr string, opts MQTTOptions) (core.CheckFunc, error) {
 	}
 	if version == MQTT311 && opts.Password != "" && opts.Username == "" {
 		return nil, errors.New("checks: MQTT: MQTTOptions.Password requires MQTTOptions.Username in MQTT 3.1.1")
+	}
+	// CONNECT carries each string with a 16-bit length.
+	if len(opts.Username) > 65535 {
+		return nil, fmt.Errorf("checks: MQTT: MQTTOptions.Username is longer than 65535 bytes (%d)", len(opts.Username))
+	}
+	if len(opts.Password) > 65535 {
+		return nil, fmt.Errorf("checks: MQTT: MQTTOptions.Password is longer than 65535 bytes (%d)", len(opts.Password))
 	}
 	return (&mqttCheck{
 		addr:     addr,
@@ -216,8 +223,8 @@ func mqttConnect(version MQTTVersion, clientID, username, password string) []byt
 	return append(b, body...)
 }
 
-// mqttString appends a string with its 16-bit length. Options bound every
-// string well below 64 KiB except the credentials, which the broker judges.
+// mqttString appends a string with its 16-bit length; MQTT validates that
+// every string fits.
 func mqttString(b []byte, s string) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(len(s)))
 	return append(b, s...)

@@ -268,6 +268,8 @@ func TestMQTTOptionErrors(t *testing.T) {
 		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{ClientIDPrefix: "has space"}, want: "MQTTOptions.ClientIDPrefix"},
 		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{ClientIDPrefix: strings.Repeat("x", 65)}, want: "MQTTOptions.ClientIDPrefix"},
 		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Password: "pw"}, want: "MQTTOptions.Password requires MQTTOptions.Username"},
+		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Username: strings.Repeat("u", 1<<16)}, want: "MQTTOptions.Username is longer"},
+		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Username: "u", Password: strings.Repeat("p", 1<<16)}, want: "MQTTOptions.Password is longer"},
 	}
 	for _, tt := range tests {
 		fn, err := checks.MQTT(tt.addr, tt.opts)
