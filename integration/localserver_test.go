@@ -4,20 +4,22 @@ import (
 	"bytes"
 	"net"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 )
 
-// localServer starts a throwaway server from the binary at path (its
-// arguments made by args for a free loopback port) and returns its address
-// once it accepts connections. The process is killed and waited for at
+// localServer starts a throwaway server from the binary named path (looked
+// up by findBinary), with the arguments args makes for a free loopback
+// port, and returns its address once it accepts connections. The process is killed and waited for at
 // cleanup. A missing binary skips the test, or fails it under CI=true.
 func localServer(t *testing.T, path string, args func(port string) []string) string {
 	t.Helper()
-	if _, err := exec.LookPath(path); err != nil {
-		unavailable(t, "%s not installed", path)
+	path, ok := findBinary(path)
+	if !ok {
+		unavailable(t, "%s not installed (not in PATH, /usr/sbin or /usr/local/sbin)", path)
 		return ""
 	}
 	port := freePort(t)
@@ -55,6 +57,20 @@ func localServer(t *testing.T, path string, args func(port string) []string) str
 			t.Fatalf("%s does not accept connections on %s after 10s: %s", path, addr, stderr.String())
 		}
 	}
+}
+
+// findBinary looks name up in PATH and then in the sbin directories, where
+// packages install servers and which a user's PATH often lacks.
+func findBinary(name string) (string, bool) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, true
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/local/sbin"} {
+		if p, err := exec.LookPath(filepath.Join(dir, name)); err == nil {
+			return p, true
+		}
+	}
+	return name, false
 }
 
 // freePort returns a loopback port that was free a moment ago.

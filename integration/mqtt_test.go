@@ -43,11 +43,12 @@ func TestMQTTServerAuth(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	passwords := filepath.Join(dir, "passwords")
-	if _, err := exec.LookPath("mosquitto_passwd"); err != nil {
+	mkpasswd, ok := findBinary("mosquitto_passwd")
+	if !ok {
 		unavailable(t, "mosquitto_passwd not installed")
 		return
 	}
-	if out, err := exec.Command("mosquitto_passwd", "-b", "-c", passwords, "app", "app-pw").CombinedOutput(); err != nil {
+	if out, err := exec.Command(mkpasswd, "-b", "-c", passwords, "app", "app-pw").CombinedOutput(); err != nil {
 		t.Fatalf("mosquitto_passwd: %v: %s", err, out)
 	}
 	config := filepath.Join(dir, "mosquitto.conf")
