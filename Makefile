@@ -12,6 +12,8 @@ export PROBEKIT_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/postgres?sslm
 export PROBEKIT_MYSQL_DSN    ?= root@tcp(127.0.0.1:3306)/test
 export PROBEKIT_REDIS_ADDR   ?= 127.0.0.1:6379
 export PROBEKIT_NATS_ADDR    ?= 127.0.0.1:4222
+export PROBEKIT_AMQP_ADDR    ?= 127.0.0.1:5672
+export PROBEKIT_MQTT_ADDR    ?= 127.0.0.1:1883
 
 PORT ?= 8080
 export PORT
