@@ -19,7 +19,7 @@ const checkTimeout = 300 * time.Millisecond
 
 // healthyTimeout is the timeout of the runs that must pass. It is generous:
 // a loaded CI machine must not turn a healthy run into a timeout.
-const healthyTimeout = 2 * time.Second
+const healthyTimeout = 10 * time.Second
 
 // target is a real server and a check that talks to it through an address.
 type target struct {
