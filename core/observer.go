@@ -31,7 +31,8 @@ type Observer interface {
 // Transition is a change of state worth one log line.
 type Transition struct {
 	// Component says what changed: "check", "lifecycle", "breaker",
-	// "shutdown", ... The shutdown sequence reports each step's end
+	// "feature" (From and To "on" or "off"; see [Feature]), "shutdown", ...
+	// The shutdown sequence reports each step's end
 	// (Name "propagation", "drain" or "hooks", From "running", To "done")
 	// and a drain that abandoned requests (Name "drain", To "abandoned",
 	// Err a *DrainTimeoutError); the slog observer leaves these out, as the
@@ -59,7 +60,8 @@ type slogObserver struct{ log *slog.Logger }
 
 // NewSlogObserver returns an Observer that logs each transition as one
 // structured line on l: at Warn level when the new state is a failure
-// ("unavailable", "degraded", "open", "half-open"), else at Info. The line
+// ("unavailable", "degraded", "open", "half-open", a feature "off"), else
+// at Info. The line
 // carries the transition's reason and, under "error", the raw error of a
 // check's transition passed through [Redact]: one line, at most 1 KiB, with
 // passwords, tokens and URL user info removed, so that an operator can tell
@@ -81,7 +83,7 @@ func (o slogObserver) ObserveTransition(t Transition) {
 	}
 	level := slog.LevelInfo
 	switch t.To {
-	case "unavailable", "degraded", "open", "half-open":
+	case "unavailable", "degraded", "open", "half-open", "off":
 		level = slog.LevelWarn
 	}
 	// Every field may come from a check's reason or a Notify caller: each
