@@ -103,7 +103,10 @@ type FeatureState struct {
 // readiness. An operator may force it on or off for a bounded time
 // ([Feature.Force], or the admin handler); each change of Enabled reaches
 // the observers as a Transition with Component "feature", From and To "on"
-// or "off". A Feature is safe for concurrent use.
+// or "off". A force, its clearing and its end reach observers in that
+// order; a change from a check's result made at the same moment as one of
+// those may reach them before or after it, while State and Enabled are
+// always current. A Feature is safe for concurrent use.
 type Feature struct {
 	reg             *Registry
 	name            string
@@ -113,7 +116,11 @@ type Feature struct {
 	on   atomic.Bool                  // the hot path: Enabled
 	view atomic.Pointer[FeatureState] // what reports show; replaced, never changed
 
-	mu    sync.Mutex // guards force, timer, seq and the updating of on and view
+	// notifyMu orders the operator's changes (force, clear, expiry) and
+	// their deliveries: a force's end never reaches observers before its
+	// start. Taken before mu.
+	notifyMu sync.Mutex
+	mu       sync.Mutex // guards force, timer, seq and the updating of on and view
 	force *FeatureForce
 	timer *time.Timer // ends force
 	seq   uint64      // counts forces, so that a stale timer ends nothing
@@ -256,6 +263,8 @@ func (f *Feature) Force(opts ForceOptions) error {
 		Since:  now,
 		Until:  now.Add(opts.Duration),
 	}
+	f.notifyMu.Lock()
+	defer f.notifyMu.Unlock()
 	f.mu.Lock()
 	f.seq++
 	seq := f.seq
@@ -282,6 +291,8 @@ func (f *Feature) ClearForce(actor string) bool {
 	if len(actor) > maxActorLen {
 		actor = actor[:maxActorLen]
 	}
+	f.notifyMu.Lock()
+	defer f.notifyMu.Unlock()
 	f.mu.Lock()
 	if f.force == nil {
 		f.mu.Unlock()
@@ -302,6 +313,8 @@ func (f *Feature) ClearForce(actor string) bool {
 // expire ends force number seq when its time is up, unless another force
 // or a clear replaced it meanwhile. It runs on the timer's goroutine.
 func (f *Feature) expire(seq uint64) {
+	f.notifyMu.Lock()
+	defer f.notifyMu.Unlock()
 	f.mu.Lock()
 	if f.seq != seq || f.force == nil {
 		f.mu.Unlock()
