@@ -121,9 +121,9 @@ type Feature struct {
 	// start. Taken before mu.
 	notifyMu sync.Mutex
 	mu       sync.Mutex // guards force, timer, seq and the updating of on and view
-	force *FeatureForce
-	timer *time.Timer // ends force
-	seq   uint64      // counts forces, so that a stale timer ends nothing
+	force    *FeatureForce
+	timer    *time.Timer // ends force
+	seq      uint64      // counts forces, so that a stale timer ends nothing
 }
 
 // featureSet holds a registry's features. Its zero value is empty.
