@@ -136,8 +136,6 @@ type featureSet struct {
 var (
 	// ErrInvalidFeature is wrapped by every error about bad FeatureOptions.
 	ErrInvalidFeature = errors.New("invalid feature")
-	// ErrUnknownFeature: no feature of that name.
-	ErrUnknownFeature = errors.New("unknown feature")
 	// ErrInvalidForce is wrapped by every error about bad ForceOptions.
 	ErrInvalidForce = errors.New("invalid force")
 )
