@@ -158,6 +158,6 @@ func (a *admin) clearForce(w http.ResponseWriter, req *http.Request, params []st
 
 // refuse answers 400 with reason and logs it.
 func (a *admin) refuse(w http.ResponseWriter, log *slog.Logger, reason string) {
-	log.Warn("probekit admin: refused: "+oneLine(reason))
+	log.Warn("probekit admin: refused: " + oneLine(reason))
 	writeAdminError(w, http.StatusBadRequest, reason)
 }
