@@ -28,7 +28,7 @@ func Example() {
 
 	p, _ := openfeaturehealth.New(h)
 	api := isolated.NewAPI() // or the global API: openfeature.SetProviderAndWait(p)
-	defer api.Shutdown(ctx)
+	defer func() { _ = api.Shutdown(ctx) }()
 	_ = api.SetProviderAndWait(ctx, p)
 	client := api.NewClient()
 

@@ -116,22 +116,26 @@ func (p *Provider) BooleanEvaluation(_ context.Context, flag string, defaultValu
 	return openfeature.BoolResolutionDetail{Value: st.Enabled, ProviderResolutionDetail: d}
 }
 
-// StringEvaluation: features are boolean; see [Provider].
+// StringEvaluation returns defaultValue with TYPE_MISMATCH for a feature
+// (features are boolean), FLAG_NOT_FOUND for any other flag.
 func (p *Provider) StringEvaluation(_ context.Context, flag string, defaultValue string, _ openfeature.FlattenedContext) openfeature.StringResolutionDetail {
 	return openfeature.StringResolutionDetail{Value: defaultValue, ProviderResolutionDetail: p.notBool(flag, "string")}
 }
 
-// FloatEvaluation: features are boolean; see [Provider].
+// FloatEvaluation returns defaultValue with TYPE_MISMATCH for a feature,
+// FLAG_NOT_FOUND for any other flag.
 func (p *Provider) FloatEvaluation(_ context.Context, flag string, defaultValue float64, _ openfeature.FlattenedContext) openfeature.FloatResolutionDetail {
 	return openfeature.FloatResolutionDetail{Value: defaultValue, ProviderResolutionDetail: p.notBool(flag, "float")}
 }
 
-// IntEvaluation: features are boolean; see [Provider].
+// IntEvaluation returns defaultValue with TYPE_MISMATCH for a feature,
+// FLAG_NOT_FOUND for any other flag.
 func (p *Provider) IntEvaluation(_ context.Context, flag string, defaultValue int64, _ openfeature.FlattenedContext) openfeature.IntResolutionDetail {
 	return openfeature.IntResolutionDetail{Value: defaultValue, ProviderResolutionDetail: p.notBool(flag, "int")}
 }
 
-// ObjectEvaluation: features are boolean; see [Provider].
+// ObjectEvaluation returns defaultValue with TYPE_MISMATCH for a feature,
+// FLAG_NOT_FOUND for any other flag.
 func (p *Provider) ObjectEvaluation(_ context.Context, flag string, defaultValue any, _ openfeature.FlattenedContext) openfeature.InterfaceResolutionDetail {
 	return openfeature.InterfaceResolutionDetail{Value: defaultValue, ProviderResolutionDetail: p.notBool(flag, "object")}
 }
