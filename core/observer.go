@@ -32,10 +32,10 @@ type Observer interface {
 type Transition struct {
 	// Component says what changed: "check", "lifecycle", "breaker",
 	// "feature" (From and To "on" or "off"; see [Feature]), "shutdown", ...
-	// The shutdown sequence reports each step's end
-	// (Name "propagation", "drain" or "hooks", From "running", To "done")
-	// and a drain that abandoned requests (Name "drain", To "abandoned",
-	// Err a *DrainTimeoutError); the slog observer leaves these out, as the
+	// The shutdown sequence reports each step's end (Name "propagation",
+	// "drain" or "hooks", From "running", To "done") and a drain that
+	// abandoned requests (Name "drain", To "abandoned", Err a
+	// *DrainTimeoutError); the slog observer leaves these out, as the
 	// sequence logs its steps itself.
 	Component string
 	// Name is the check's, breaker's or service's name.
@@ -61,9 +61,9 @@ type slogObserver struct{ log *slog.Logger }
 // NewSlogObserver returns an Observer that logs each transition as one
 // structured line on l: at Warn level when the new state is a failure
 // ("unavailable", "degraded", "open", "half-open", a feature "off"), else
-// at Info. The line
-// carries the transition's reason and, under "error", the raw error of a
-// check's transition passed through [Redact]: one line, at most 1 KiB, with
+// at Info. The line carries the transition's reason and, under "error",
+// the raw error of a check's transition passed through [Redact]: one line,
+// at most 1 KiB, with
 // passwords, tokens and URL user info removed, so that an operator can tell
 // a failed login from a missing table without Options.ExposeErrors. The
 // other fields are logged on one line too, non-printable runes as spaces.
