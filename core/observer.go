@@ -65,8 +65,9 @@ type slogObserver struct{ log *slog.Logger }
 // the raw error of a check's transition passed through [Redact]: one line,
 // at most 1 KiB, with passwords, tokens and URL user info removed, so that
 // an operator can tell a failed login from a missing table without
-// Options.ExposeErrors. The other fields are logged on one line too, non-printable runes as spaces.
-// The registry always installs one on Options.Logger.
+// Options.ExposeErrors. The other fields are logged on one line too,
+// non-printable runes as spaces. The registry always installs one on
+// Options.Logger.
 func NewSlogObserver(l *slog.Logger) Observer {
 	if l == nil {
 		l = slog.Default()
