@@ -63,7 +63,8 @@ type clearRequest struct {
 	Actor string `json:"actor"`
 }
 
-func (a *admin) listFeatures(w http.ResponseWriter, _ *http.Request, _ []string, _ *slog.Logger) {
+func (a *admin) listFeatures(w http.ResponseWriter, req *http.Request, _ []string, log *slog.Logger) {
+	log.Info("probekit admin: features listed", "remote", oneLine(req.RemoteAddr))
 	list := []adminFeature{}
 	for _, s := range a.reg.featureStates() {
 		list = append(list, newAdminFeature(s))
@@ -73,11 +74,12 @@ func (a *admin) listFeatures(w http.ResponseWriter, _ *http.Request, _ []string,
 	}{list})
 }
 
-func (a *admin) getFeature(w http.ResponseWriter, _ *http.Request, params []string, log *slog.Logger) {
+func (a *admin) getFeature(w http.ResponseWriter, req *http.Request, params []string, log *slog.Logger) {
 	f := a.feature(w, params[0], log)
 	if f == nil {
 		return
 	}
+	log.Info("probekit admin: feature read", "feature", f.name, "remote", oneLine(req.RemoteAddr))
 	writeAdminJSON(w, http.StatusOK, newAdminFeature(f.State()))
 }
 

@@ -51,9 +51,12 @@ func (rt adminRouter) serve(w http.ResponseWriter, req *http.Request, log *slog.
 		}
 	}
 	if allow == nil {
+		log.Warn("probekit admin: refused: no such resource", "path", oneLine(cut(req.URL.Path, 128)), "remote", oneLine(req.RemoteAddr))
 		writeAdminError(w, http.StatusNotFound, "no such admin resource: "+quote(req.URL.Path))
 		return
 	}
+	log.Warn("probekit admin: refused: method not allowed", "method", oneLine(cut(req.Method, 16)),
+		"path", oneLine(cut(req.URL.Path, 128)), "remote", oneLine(req.RemoteAddr))
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	writeAdminError(w, http.StatusMethodNotAllowed, "method "+quote(req.Method)+" not allowed: use "+strings.Join(allow, ", "))
 }
