@@ -200,6 +200,8 @@ type Registry struct {
 	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
 
 	warnedNotStarted atomic.Bool // the "Start was not called" warning was logged (see explainUnrun)
+
+	features featureSet // see Registry.Feature
 }
 
 // New returns a Registry configured by opts, or an error naming the first bad

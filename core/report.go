@@ -27,6 +27,10 @@ type Report struct {
 	Time time.Time
 	// Checks holds one result per evaluated check, sorted by name.
 	Checks []Result
+	// Features holds the state of every feature (see [Registry.Feature]),
+	// sorted by name, in readiness reports of the whole kind; nil in
+	// others and when there is none.
+	Features []FeatureState
 }
 
 // ErrUnknownCheck is wrapped by errors about a check name that is not
@@ -66,8 +70,17 @@ func (r *Registry) Evaluate(ctx context.Context, kind Kind, exclude ...string) (
 const startingExcluded = "starting: only a probe without exclude can end startup"
 
 // evaluate makes the report of kind; exclude is sorted and free of
-// duplicates (see excludeSet).
+// duplicates (see excludeSet). Readiness reports carry the features.
 func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Report {
+	rep := r.evaluateChecks(ctx, kind, exclude)
+	if kind == Readiness {
+		rep.Features = r.featureStates()
+	}
+	return rep
+}
+
+// evaluateChecks makes the report of kind without its features.
+func (r *Registry) evaluateChecks(ctx context.Context, kind Kind, exclude []string) Report {
 	if kind == Readiness && r.State() >= StateDraining {
 		return r.shuttingDown(kind)
 	}
@@ -302,7 +315,9 @@ func appendJSON(b []byte, rep *Report, m meta) []byte {
 		b = strconv.AppendBool(b, c.Critical)
 		b = append(b, '}')
 	}
-	return append(b, "}}\n"...)
+	b = append(b, '}')
+	b = appendFeaturesJSON(b, rep.Features)
+	return append(b, "}\n"...)
 }
 
 // appendHealthJSON renders rep in the IETF draft "Health Check Response
@@ -348,6 +363,7 @@ func appendHealthJSON(b []byte, rep *Report, m meta) []byte {
 		}
 		b = append(b, "}]"...)
 	}
+	b = appendFeaturesHealthJSON(b, rep.Features, len(rep.Checks) > 0)
 	return append(b, "}}\n"...)
 }
 

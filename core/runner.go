@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,6 +25,9 @@ type checkState struct {
 	status  Status     // reported status, after thresholds
 	succ    int        // consecutive successes
 	result  Result     // last recorded result
+
+	reported  atomic.Uint32              // status, readable without mu (features follow it)
+	followers atomic.Pointer[[]*Feature] // features that follow the check; copied on write
 }
 
 // run is one call of a check function, shared by every evaluation that joins it.
@@ -45,6 +49,7 @@ func newCheckState(c Check, r *Registry) *checkState {
 		Critical: !c.Optional,
 	}
 	s.status = StatusUnavailable
+	s.reported.Store(uint32(StatusUnavailable))
 	return s
 }
 
@@ -319,6 +324,7 @@ func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Res
 			Component: "check", Name: c.Name, From: from, To: s.status.String(),
 			Reason: reason, Err: err, Time: at, // Reason: never raw error text, even with ExposeErrors
 		})
+		events = s.statusChanged(events, at)
 	}
 	return *res, events
 }

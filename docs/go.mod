@@ -10,6 +10,7 @@ replace (
 	github.com/probekit/probekit/echohealth => ../echohealth
 	github.com/probekit/probekit/fiberhealth => ../fiberhealth
 	github.com/probekit/probekit/ginhealth => ../ginhealth
+	github.com/probekit/probekit/openfeaturehealth => ../openfeaturehealth
 	github.com/probekit/probekit/otelhealth => ../otelhealth
 	github.com/probekit/probekit/promhealth => ../promhealth
 )
@@ -19,6 +20,7 @@ require (
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/open-feature/go-sdk v1.20.0
 	github.com/probekit/probekit/breaker v0.1.0
 	github.com/probekit/probekit/breakerredis v0.1.0
 	github.com/probekit/probekit/chihealth v0.1.0
@@ -26,6 +28,7 @@ require (
 	github.com/probekit/probekit/echohealth v0.1.0
 	github.com/probekit/probekit/fiberhealth v0.1.0
 	github.com/probekit/probekit/ginhealth v0.1.0
+	github.com/probekit/probekit/openfeaturehealth v0.1.0
 	github.com/probekit/probekit/otelhealth v0.1.0
 	github.com/probekit/probekit/promhealth v0.1.0
 	github.com/prometheus/client_golang v1.25.0
@@ -82,11 +85,12 @@ require (
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
+	go.uber.org/mock v0.6.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
-	golang.org/x/text v0.42.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
