@@ -197,8 +197,10 @@ func TestRegisterEscapedCheck(t *testing.T) {
 			"/livez/%64b",
 		} {
 			got, want := serve(e, "GET", target, ""), serve(h.Handler(), "GET", target, "")
-			if got.Code != want.Code || got.Body.String() != want.Body.String() {
-				t.Errorf("%s: GET %s = %d %q, core %d %q", cname, target, got.Code, got.Body, want.Code, want.Body)
+			g := timestamp.ReplaceAllString(got.Body.String(), `"timestamp":"T"`)
+			w := timestamp.ReplaceAllString(want.Body.String(), `"timestamp":"T"`)
+			if got.Code != want.Code || g != w {
+				t.Errorf("%s: GET %s = %d %q, core %d %q", cname, target, got.Code, g, want.Code, w)
 			}
 		}
 	}

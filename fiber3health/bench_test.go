@@ -11,14 +11,22 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// benchServe runs GET target through app's fasthttp handler on one reused
-// RequestCtx, as fiber's own benchmarks do.
-func benchServe(b *testing.B, app *fiber.App, target string, want int) {
-	b.Helper()
-	handler := app.Handler()
+// newRequestCtx returns a fasthttp request context for GET target, to be
+// served again and again through an app's handler, as fiber's own
+// benchmarks do.
+func newRequestCtx(target string) *fasthttp.RequestCtx {
 	fctx := &fasthttp.RequestCtx{}
 	fctx.Request.Header.SetMethod(fiber.MethodGet)
 	fctx.Request.SetRequestURI(target)
+	return fctx
+}
+
+// benchServe runs GET target through app's fasthttp handler on one reused
+// RequestCtx.
+func benchServe(b *testing.B, app *fiber.App, target string, want int) {
+	b.Helper()
+	handler := app.Handler()
+	fctx := newRequestCtx(target)
 	handler(fctx)
 	if got := fctx.Response.StatusCode(); got != want {
 		b.Fatalf("GET %s = %d, want %d", target, got, want)
@@ -30,40 +38,60 @@ func benchServe(b *testing.B, app *fiber.App, target string, want int) {
 	}
 }
 
-// BenchmarkDrain compares a bare route with the same route behind Drain.
-// "noop" is the route behind a middleware that only calls c.Next(): what
-// fiber itself charges for one more handler in the chain, so that Drain's own
-// cost is its difference from "noop".
+// noop is a middleware that only calls c.Next(): what fiber itself charges
+// for one more handler in the chain.
+func noop(c fiber.Ctx) error { return c.Next() }
+
+// drainApps returns the three apps BenchmarkDrain and TestDrainNoAlloc
+// compare: a bare route, the route behind noop, the route behind Drain.
+// Drain's own cost is its difference from "noop".
+func drainApps(h *core.Registry) []struct {
+	name string
+	app  *fiber.App
+} {
+	apps := []struct {
+		name string
+		app  *fiber.App
+	}{{"bare", fiber.New()}, {"noop", fiber.New()}, {"drain", fiber.New()}}
+	apps[1].app.Use(noop)
+	apps[2].app.Use(fiber3health.Drain(h))
+	for _, a := range apps {
+		a.app.Get("/app/orders", func(c fiber.Ctx) error { return c.SendStatus(http.StatusNoContent) })
+	}
+	return apps
+}
+
+// BenchmarkDrain compares a bare route with the same route behind a no-op
+// middleware (the baseline) and behind Drain.
 func BenchmarkDrain(b *testing.B) {
 	h, err := core.New(core.Options{Logger: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, bc := range []struct {
-		name string
-		mw   []fiber.Handler
-	}{
-		{"bare", nil},
-		{"noop", []fiber.Handler{func(c fiber.Ctx) error { return c.Next() }}},
-		{"drain", []fiber.Handler{fiber3health.Drain(h)}},
-	} {
-		b.Run(bc.name, func(b *testing.B) {
-			app := fiber.New()
-			for _, m := range bc.mw {
-				app.Use(m)
-			}
-			app.Get("/app/orders", func(c fiber.Ctx) error { return c.SendStatus(http.StatusNoContent) })
-			benchServe(b, app, "/app/orders", http.StatusNoContent)
+	for _, a := range drainApps(h) {
+		b.Run(a.name, func(b *testing.B) {
+			benchServe(b, a.app, "/app/orders", http.StatusNoContent)
 		})
 	}
 }
 
-// BenchmarkProbe probes /readyz, with 5 background (cached) checks, through
-// fiber's router: the kubelet's steady state.
+// BenchmarkProbe probes /readyz, with 5 background (cached) checks: "core"
+// through core's own net/http handler (the baseline), "fiber3" through
+// Drain and fiber's router, the kubelet's steady state.
 func BenchmarkProbe(b *testing.B) {
 	h := conformance.BenchRegistry(b)
+	b.Run("core", func(b *testing.B) {
+		conformance.BenchHandler(b, h.Handler(), "/readyz", http.StatusOK)
+	})
+	b.Run("fiber3", func(b *testing.B) {
+		benchServe(b, probeApp(h), "/readyz", http.StatusOK)
+	})
+}
+
+// probeApp is the app of BenchmarkProbe and TestProbeNoAlloc.
+func probeApp(h *core.Registry) *fiber.App {
 	app := fiber.New()
 	app.Use(fiber3health.Drain(h))
 	fiber3health.Register(app, h)
-	benchServe(b, app, "/readyz", http.StatusOK)
+	return app
 }

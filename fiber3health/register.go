@@ -27,11 +27,11 @@ import (
 // (Config.CaseSensitive, Config.StrictRouting): /READYZ is then a probe too,
 // but it is not one for Drain, which counts it like any other request.
 //
-// Fiber runs the first route that matches a request. Register replaces
-// fiber's own middleware/healthcheck, which users mount on the same paths
-// (healthcheck.LivenessEndpoint and the others): mount one or the other on
-// a path, not both, or the one registered first answers and, for a GET,
-// the other never runs.
+// Register replaces fiber's own middleware/healthcheck, which users mount on
+// the same paths (healthcheck.LivenessEndpoint and the others): mount one or
+// the other on a path, not both. Fiber runs the first route that matches,
+// and fiber's middleware passes every method but GET on with c.Next(), so
+// the two would split a path's answers between them.
 func Register(r fiber.Router, h *core.Registry, handlers ...fiber.Handler) {
 	switch r := r.(type) {
 	case *fiber.Group:
