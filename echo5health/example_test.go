@@ -28,7 +28,7 @@ func Example() {
 	_ = h.Register(core.Check{Name: "db", Check: func(context.Context) error { return nil }})
 
 	e := echo.New()
-	e.Use(echo5health.Drain(h), middleware.Recover()) // Drain outermost: it also counts Recover's 500
+	e.Use(echo5health.Drain(h), middleware.Recover()) // Drain outermost: it counts what the other middleware does
 	echo5health.Register(e, h)
 	e.GET("/orders", func(c *echo.Context) error { return c.String(http.StatusOK, "[]") })
 
