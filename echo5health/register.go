@@ -1,6 +1,7 @@
 package echo5health
 
 import (
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -67,9 +68,19 @@ func probeHandler(h *core.Registry, kind core.Kind) echo.HandlerFunc {
 			Kind:     kind,
 			Check:    check,
 			RawQuery: req.URL.RawQuery,
-			Accept:   req.Header.Get(echo.HeaderAccept),
+			Accept:   accept(req.Header),
 		})
 		resp.WriteHTTP(c.Response())
 		return nil
 	}
+}
+
+// accept is the request's Accept header, as Header.Get("Accept") returns it
+// but without canonicalising a name that already is canonical: the server
+// stores the request's header names canonicalised.
+func accept(h http.Header) string {
+	if v := h[echo.HeaderAccept]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
