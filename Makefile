@@ -20,7 +20,8 @@ export PORT
 
 .PHONY: demo test vet lint fmt bench fuzz release tools-prometheus
 
-# The example service `make demo` runs: chi, gin, echo, fiber, nethttp or grpc
+# The example service `make demo` runs: chi, gin, echo, echo5, fiber, fiber3,
+# nethttp or grpc
 # (grpc also serves gRPC on GRPC_PORT, 9090 by default).
 # PORT (above), PROPAGATION_DELAY, DRAIN_TIMEOUT, MIGRATION_DELAY and
 # REDIS_ADDR reach it from the environment or the make command line.
@@ -37,9 +38,9 @@ DEMO_BIN  := $(or $(TMPDIR),/tmp)/probekit-demo-$(FRAMEWORK)
 # Set up); later builds take a second. So it is never silent: -v names each package as
 # it is compiled, and a line every 10 s says the build is still running.
 # The ticker is a child of this recipe's shell, killed by its pid.
-demo: ## run the example service (FRAMEWORK=chi|gin|echo|fiber|nethttp|grpc) on :$(PORT)
-	@case "$(FRAMEWORK)" in chi|gin|echo|fiber|nethttp|grpc) ;; \
-	  *) echo "FRAMEWORK must be chi, gin, echo, fiber, nethttp or grpc, not '$(FRAMEWORK)'" >&2; exit 2 ;; esac
+demo: ## run the example service (FRAMEWORK=chi|gin|echo|echo5|fiber|fiber3|nethttp|grpc) on :$(PORT)
+	@case "$(FRAMEWORK)" in chi|gin|echo|echo5|fiber|fiber3|nethttp|grpc) ;; \
+	  *) echo "FRAMEWORK must be chi, gin, echo, echo5, fiber, fiber3, nethttp or grpc, not '$(FRAMEWORK)'" >&2; exit 2 ;; esac
 	@echo "building the $(FRAMEWORK) demo (the first build compiles SQLite: ~45 s on 2 idle cores, minutes on a busy machine; later ones take seconds)..." >&2; \
 	  ( while sleep 10; do echo "  ... still building, $$SECONDS s (SQLite, modernc.org/sqlite/lib, is most of it)" >&2; done ) & ticker=$$!; \
 	  status=0; go build -v -o "$(DEMO_BIN)" ./examples/$(FRAMEWORK) || status=$$?; \
@@ -75,7 +76,7 @@ release: ## make release VERSION=vX.Y.Z
 # which randomizes sync.Pool, so they get a run of their own without it.
 test: lint vet tools-prometheus ## golangci-lint + go vet + go test -race over every module, integration tests included
 	go test -race -count=1 -timeout 10m $(PKGS)
-	go test -count=1 -run NoAlloc ./chihealth/...
+	go test -count=1 -run NoAlloc ./chihealth/... ./fiber3health/... ./echo5health/...
 
 vet:
 	go vet $(PKGS)
