@@ -33,7 +33,7 @@ func TestHealthService(t *testing.T) {
 	tests := []struct {
 		service        string
 		serving, known bool
-		downServing bool
+		downServing    bool
 	}{
 		{"", true, true, false},
 		{"readiness", true, true, false},
