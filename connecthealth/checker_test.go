@@ -216,3 +216,42 @@ func TestWatch(t *testing.T) {
 	expect(t, after, grpchealth.StatusServing)
 	expectEnd(t, after)
 }
+
+// A Watch called directly (grpchealth.NewHandler(c) without c.Handler, or
+// a caller of its own) gets onChange on every change; an onChange that
+// panics takes nothing down, and stop ends the calls.
+func TestWatchDirect(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, core.Options{})
+	db := &toggle{}
+	if err := e.h.Register(core.Check{Name: "db", Check: db.check}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	calls := make(chan struct{}, 16)
+	stopPanicky, err := e.c.Watch(ctx, &grpchealth.CheckRequest{Service: "db"}, func() { panic("onChange") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopPanicky()
+	stop, err := e.c.Watch(ctx, &grpchealth.CheckRequest{Service: "unknown"}, func() { calls <- struct{}{} })
+	if err != nil {
+		t.Fatalf("Watch of an unknown service: %v; want no error (SERVICE_UNKNOWN, stream open)", err)
+	}
+	db.bad.Store(true)
+	if _, err := e.c.Check(ctx, &grpchealth.CheckRequest{Service: "db"}); err != nil { // runs db: a transition
+		t.Fatal(err)
+	}
+	<-calls
+	stop()
+	for len(calls) > 0 { // a delivery under way when stop was called may still arrive, once
+		<-calls
+	}
+	db.bad.Store(false)
+	if _, err := e.c.Check(ctx, &grpchealth.CheckRequest{Service: "db"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 0 {
+		t.Error("onChange called after stop")
+	}
+}
