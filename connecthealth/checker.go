@@ -107,9 +107,9 @@ func (c *Checker) Handler(options ...connect.HandlerOption) (string, http.Handle
 }
 
 // Close unsubscribes c from the registry and ends every Watch stream served
-// by [Checker.Handler] once it has sent the current status. Watch calls
-// after Close send the current status and end at once; Check still
-// answers. Close is idempotent and safe for concurrent use.
+// by [Checker.Handler] once it has sent the current status; Watch streams
+// through it after Close send the current status and end at once. Check
+// still answers. Close is idempotent and safe for concurrent use.
 func (c *Checker) Close() {
 	c.remove()
 	c.endWatches()
