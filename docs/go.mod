@@ -6,6 +6,7 @@ replace (
 	github.com/probekit/probekit/breaker => ../breaker
 	github.com/probekit/probekit/breakerredis => ../breakerredis
 	github.com/probekit/probekit/chihealth => ../chihealth
+	github.com/probekit/probekit/connecthealth => ../connecthealth
 	github.com/probekit/probekit/core => ../core
 	github.com/probekit/probekit/echo5health => ../echo5health
 	github.com/probekit/probekit/echohealth => ../echohealth
@@ -22,12 +23,14 @@ require (
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/gofiber/fiber/v2 v2.52.15
 	github.com/gofiber/fiber/v3 v3.1.0
+	github.com/gorilla/mux v1.8.1
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.4
 	github.com/open-feature/go-sdk v1.20.0
 	github.com/probekit/probekit/breaker v0.1.0
 	github.com/probekit/probekit/breakerredis v0.1.0
 	github.com/probekit/probekit/chihealth v0.1.0
+	github.com/probekit/probekit/connecthealth v0.1.0
 	github.com/probekit/probekit/core v0.1.0
 	github.com/probekit/probekit/echo5health v0.1.0
 	github.com/probekit/probekit/echohealth v0.1.0
@@ -42,6 +45,8 @@ require (
 )
 
 require (
+	connectrpc.com/connect v1.21.1 // indirect
+	connectrpc.com/grpchealth v1.5.0 // indirect
 	github.com/andybalholm/brotli v1.2.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/bytedance/gopkg v0.1.3 // indirect
@@ -97,7 +102,7 @@ require (
 	go.uber.org/mock v0.6.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
-	golang.org/x/net v0.59.0 // indirect
+	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/time v0.15.0 // indirect
