@@ -168,4 +168,3 @@ func sundheitCached(tb testing.TB, cs []check) http.Handler {
 	}
 	return sundheithttp.HandleHealthJSON(h)
 }
-
