@@ -41,7 +41,7 @@ type config struct {
 
 func run(c config) error {
 	if len(c.bench) == 0 {
-		return errors.New("usage: report [flags] bench-output-file...")
+		return errors.New("usage: report [flags] bench-output-file [more files]")
 	}
 	res := results{}
 	for _, path := range c.bench {
