@@ -119,6 +119,8 @@ func (r *report) libraries() {
 	r.p("| panicking check | contained: a failed result saying so | recovered, a failed result (unless `DisablePanicRecovery`) | crashes the process | crashes the process |")
 	r.p("| in-flight drain, SIGTERM sequence | yes (`Drain`, `Run`, adapters for chi, gin, echo, fiber) | no | no | no |")
 	r.p("")
+	r.p("Two other popular libraries, heptiolabs/healthcheck and InVisionApp/go-health, are not measured: the module proxy this was built against does not serve them.")
+	r.p("")
 }
 
 func (r *report) probeTables() {
@@ -235,7 +237,7 @@ func (r *report) drainTable() {
 		}
 		a1, _ := r.get("Drain/"+fw+"/noop", "allocs/op")
 		a2, _ := r.get("Drain/"+fw+"/drain", "allocs/op")
-		r.p("| %s | %s | %s | %+.0f ns | %s → %s |", fw, duration(noop), duration(drain), drain-noop, num(a1), num(a2))
+		r.p("| %s | %s | %s | %+.0f ns | %s → %s |", frameworkName(fw), duration(noop), duration(drain), drain-noop, num(a1), num(a2))
 	}
 	r.p("")
 }
@@ -243,7 +245,7 @@ func (r *report) drainTable() {
 func (r *report) wrkTables() {
 	r.p("## Loopback load (wrk)")
 	r.p("")
-	r.p("Debian's `wrk` (1 thread, 16 connections) against a loopback `net/http` server in the benchmark process, on the same 2 cores (`BenchmarkWrk`; the run's length is `PROBEKIT_WRK_DURATION`). Errors are socket errors plus answers other than 2xx/3xx.")
+	r.p("Debian's `wrk` (1 thread, 16 connections) against a loopback `net/http` server in the benchmark process, on the same cores (`BenchmarkWrk`; each run lasts `PROBEKIT_WRK_DURATION`, the median of the runs is shown). Errors are socket errors plus answers other than 2xx/3xx.")
 	r.p("")
 	r.p("| `GET /readyz`, 5 checks | configuration | requests/s | p50 | p99 | errors | × probekit (requests/s) |")
 	r.p("|---|---|---|---|---|---|---|")
@@ -366,4 +368,11 @@ func firstLoad(loads ...string) (float64, bool) {
 		}
 	}
 	return best, found
+}
+
+func frameworkName(fw string) string {
+	if fw == "nethttp" {
+		return "net/http"
+	}
+	return fw
 }
