@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httputil"
@@ -45,8 +44,10 @@ type backend struct {
 	in    bool          // in rotation; guarded by balancer.mu
 	ready chan struct{} // closed at the first successful poll
 	out   chan struct{} // closed when failed polls first take it out of rotation
-	stop  chan struct{} // closed by remove: the poller returns
-	done  chan struct{} // closed by the poller when it returns
+	// ctx ends at remove, which stops the poller and its poll in flight.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed by the poller when it returns
 }
 
 func newBalancer() *balancer {
@@ -66,9 +67,9 @@ func (lb *balancer) add(addr string) *backend {
 		addr:  addr,
 		ready: make(chan struct{}),
 		out:   make(chan struct{}),
-		stop:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
+	be.ctx, be.cancel = context.WithCancel(context.Background())
 	be.proxy = &httputil.ReverseProxy{
 		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(u) },
 		Transport: lb.transport,
@@ -86,7 +87,7 @@ func (lb *balancer) add(addr string) *backend {
 
 // remove stops polling be and forgets it.
 func (lb *balancer) remove(be *backend) {
-	close(be.stop)
+	be.cancel()
 	<-be.done
 	lb.mu.Lock()
 	defer lb.mu.Unlock()
@@ -106,7 +107,7 @@ func (lb *balancer) follow(be *backend) {
 	fails, readyOnce, outOnce := 0, false, false
 	for {
 		select {
-		case <-be.stop:
+		case <-be.ctx.Done():
 			return
 		case <-tick.C:
 		}
@@ -137,16 +138,7 @@ func (lb *balancer) setIn(be *backend, in bool) {
 
 // ready is one poll of be's /readyz.
 func (lb *balancer) ready(be *backend) bool {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-be.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+be.addr+"/readyz", nil)
+	req, err := http.NewRequestWithContext(be.ctx, http.MethodGet, "http://"+be.addr+"/readyz", nil)
 	if err != nil {
 		return false
 	}
@@ -193,7 +185,3 @@ func (lb *balancer) close() {
 	}
 	lb.transport.CloseIdleConnections()
 }
-
-// errNoListenLine is returned when a server process ends before saying
-// where it listens.
-var errNoListenLine = errors.New("the server exited before printing its address")

@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -174,6 +174,10 @@ func post(c *http.Client, url string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
+// errNoListenLine is returned when a server process ends before saying
+// where it listens.
+var errNoListenLine = errors.New("the server exited before printing its address")
+
 // instance is one rollserver process behind the balancer.
 type instance struct {
 	cmd    *exec.Cmd
@@ -272,5 +276,5 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return fmt.Sprint(b.buf.String())
+	return b.buf.String()
 }
