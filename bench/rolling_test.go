@@ -124,6 +124,11 @@ func rollingRestart(t *testing.T, bin, framework string) rollingResult {
 	var requests, failed atomic.Int64
 	stop := make(chan struct{})
 	var clients sync.WaitGroup
+	stopClients := sync.OnceFunc(func() {
+		close(stop)
+		clients.Wait()
+	})
+	defer stopClients() // also when a t.Fatal ends the test early
 	client := &http.Client{Timeout: 30 * time.Second}
 	for range rollClients {
 		clients.Go(func() {
@@ -149,8 +154,7 @@ func rollingRestart(t *testing.T, bin, framework string) rollingResult {
 		old.terminate(t, framework)
 	}
 
-	close(stop)
-	clients.Wait()
+	stopClients()
 	client.CloseIdleConnections()
 	return rollingResult{
 		Framework:  framework,
