@@ -298,7 +298,7 @@ func (r *report) rollingTable(rolling []rollingResult) {
 			if res.Framework != fw {
 				continue
 			}
-			label := "probekit, " + fw
+			label := "probekit, " + frameworkName(fw)
 			if fw == "naive" {
 				label = "naive baseline (`http.Server.Shutdown` at SIGTERM)"
 			}
