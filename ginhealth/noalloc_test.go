@@ -1,0 +1,41 @@
+package ginhealth_test
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/probekit/probekit/ginhealth"
+	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/core/conformance"
+)
+
+// gin routes without allocating, yet the guards compare with the same engine
+// without probekit, as the other adapters do: Drain and Register
+// add no allocation of their own. Not parallel: AllocsPerRun counts the
+// whole process's allocations.
+
+func TestDrainNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not stable under -race; `go test` without -race runs this")
+	}
+	base := conformance.AllocsPerRequest(drainEngine(t, noopFor), "/app/orders")
+	if n := conformance.AllocsPerRequest(drainEngine(t, ginhealth.Drain), "/app/orders"); n != base {
+		t.Errorf("allocations per request behind Drain = %v, behind a no-op middleware %v; want as many", n, base)
+	}
+}
+
+func TestCachedReadyzNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not stable under -race; `go test` without -race runs this")
+	}
+	h, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	h.MarkStarted()
+	base := conformance.AllocsPerRequest(readyzEngine(h, false), "/readyz")
+	if n := conformance.AllocsPerRequest(readyzEngine(h, true), "/readyz"); n != base {
+		t.Errorf("allocations per cached /readyz through Register = %v, through core's Handler %v; want as many", n, base)
+	}
+}
