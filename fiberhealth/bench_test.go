@@ -40,12 +40,7 @@ func serveFiber(tb testing.TB, app *fiber.App, target string, want int) func() {
 }
 
 func benchFiber(b *testing.B, app *fiber.App, target string, want int) {
-	serve := serveFiber(b, app, target, want)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		serve()
-	}
+	conformance.BenchLoop(b, serveFiber(b, app, target, want))
 }
 
 // noop is the baseline middleware: it only calls c.Next.
