@@ -38,7 +38,7 @@ func TestCachedReadyzNoAlloc(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = h.Close() })
 	h.MarkStarted()
-	serve := serveFiber(t, readyzApp(h, true), "/readyz", http.StatusOK)
+	serve := serveFiber(t, readyzApp(h, viaRegister), "/readyz", http.StatusOK)
 	if n := testing.AllocsPerRun(100, serve); n != 0 {
 		t.Errorf("cached /readyz through Register: %v allocs, want 0", n)
 	}
