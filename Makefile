@@ -73,7 +73,7 @@ release: ## make release VERSION=vX.Y.Z
 # which randomizes sync.Pool, so they get a run of their own without it.
 test: lint vet tools-prometheus ## golangci-lint + go vet + go test -race over every module, integration tests included
 	go test -race -count=1 -timeout 10m $(PKGS)
-	go test -count=1 -run NoAlloc ./chihealth/...
+	go test -count=1 -run NoAlloc ./core/... ./chihealth/... ./ginhealth/... ./echohealth/... ./fiberhealth/...
 
 vet:
 	go vet $(PKGS)
