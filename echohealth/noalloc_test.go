@@ -3,15 +3,15 @@ package echohealth_test
 import (
 	"testing"
 
-	"github.com/probekit/probekit/echohealth"
 	"github.com/probekit/probekit/core"
 	"github.com/probekit/probekit/core/conformance"
+	"github.com/probekit/probekit/echohealth"
 )
 
-// echo allocates for each e.Use middleware per request, so the
-// guards compare with the same router without probekit: Drain and Register
-// add no allocation of their own. Not parallel: AllocsPerRun counts the
-// whole process's allocations.
+// echo builds its chain of e.Use middleware per request, one allocation for
+// each, so Drain is held to a middleware that only calls next: no allocation
+// more. A probe through Register, with no middleware, allocates nothing.
+// Not parallel: AllocsPerRun counts the whole process's allocations.
 
 func TestDrainNoAlloc(t *testing.T) {
 	if raceEnabled {
@@ -33,8 +33,7 @@ func TestCachedReadyzNoAlloc(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = h.Close() })
 	h.MarkStarted()
-	base := conformance.AllocsPerRequest(readyzEcho(h, false), "/readyz")
-	if n := conformance.AllocsPerRequest(readyzEcho(h, true), "/readyz"); n != base {
-		t.Errorf("allocations per cached /readyz through Register = %v, through core's Handler %v; want as many", n, base)
+	if n := conformance.AllocsPerRequest(readyzEcho(h, true), "/readyz"); n != 0 {
+		t.Errorf("cached /readyz through Register: %v allocs, want 0", n)
 	}
 }
