@@ -178,9 +178,9 @@ func mountPrefix(prefix string) string {
 // so that "/ready%7A", which no router takes for /readyz, is counted like
 // any request.
 func (r *Registry) IsProbePath(path string) bool {
-	// Small enough to inline into the drain middlewares, and turning down
-	// most paths: every probe path is "/" and at least five more bytes
-	// (/ready), the first of which a mount point allows.
+	// Most paths are turned down at a glance, since the drain middlewares
+	// ask of every request: a probe path is "/" and at least five more
+	// bytes (/ready), the first of which a mount point allows.
 	if len(path) < 6 || path[0] != '/' {
 		return false
 	}
