@@ -1,6 +1,7 @@
 package chihealth_test
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -28,16 +29,18 @@ func noop(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { next.ServeHTTP(w, req) })
 }
 
-// drainRouter is a router with its probes registered and mw in front of the
+// drainRouter is a router with its probes registered and depth times mw in front of the
 // application route /app/orders.
-func drainRouter(tb testing.TB, mw func(*core.Registry) func(http.Handler) http.Handler) http.Handler {
+func drainRouter(tb testing.TB, mw func(*core.Registry) func(http.Handler) http.Handler, depth int) http.Handler {
 	h, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = h.Close() })
 	r := chi.NewRouter()
-	r.Use(mw(h))
+	for range depth {
+		r.Use(mw(h))
+	}
 	chihealth.Register(r, h)
 	r.Get("/app/orders", ok)
 	return r
@@ -45,12 +48,26 @@ func drainRouter(tb testing.TB, mw func(*core.Registry) func(http.Handler) http.
 
 func noopFor(*core.Registry) func(http.Handler) http.Handler { return noop }
 
+// depths are the numbers of middleware in a row the Drain benchmarks run:
+// 1 is the real set-up; 10 multiplies the middleware's own cost tenfold
+// against the router's, so that it stands out of a loaded machine's noise.
+// (Drain/depth=10 - NoopMiddleware/depth=10) / 10 is then the cost of one.
+var depths = []int{1, 10}
+
 func BenchmarkNoopMiddleware(b *testing.B) {
-	conformance.BenchHandler(b, drainRouter(b, noopFor), "/app/orders", http.StatusOK)
+	for _, d := range depths {
+		b.Run(fmt.Sprintf("depth=%d", d), func(b *testing.B) {
+			conformance.BenchHandler(b, drainRouter(b, noopFor, d), "/app/orders", http.StatusOK)
+		})
+	}
 }
 
 func BenchmarkDrain(b *testing.B) {
-	conformance.BenchHandler(b, drainRouter(b, chihealth.Drain), "/app/orders", http.StatusOK)
+	for _, d := range depths {
+		b.Run(fmt.Sprintf("depth=%d", d), func(b *testing.B) {
+			conformance.BenchHandler(b, drainRouter(b, chihealth.Drain, d), "/app/orders", http.StatusOK)
+		})
+	}
 }
 
 // readyzRouter serves /readyz of a registry with five cached checks:

@@ -18,8 +18,8 @@ func TestDrainNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not stable under -race; `go test` without -race runs this")
 	}
-	base := conformance.AllocsPerRequest(drainRouter(t, noopFor), "/app/orders")
-	if n := conformance.AllocsPerRequest(drainRouter(t, chihealth.Drain), "/app/orders"); n != base {
+	base := conformance.AllocsPerRequest(drainRouter(t, noopFor, 1), "/app/orders")
+	if n := conformance.AllocsPerRequest(drainRouter(t, chihealth.Drain, 1), "/app/orders"); n != base {
 		t.Errorf("allocations per request behind Drain = %v, behind a no-op middleware %v; want as many", n, base)
 	}
 }

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -29,11 +30,21 @@ func drainRegistry(tb testing.TB) *Registry {
 	return r
 }
 
+// benchMiddleware serves a request through a handler that does nothing,
+// behind mw once and ten times in a row (see depths in the adapters'
+// benchmarks): the latter multiplies mw's cost against the noise.
 func benchMiddleware(b *testing.B, mw func(http.Handler) http.Handler) {
-	h := mw(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	req := httptest.NewRequest(http.MethodGet, "/app/orders", nil)
-	w := &discardWriter{h: make(http.Header)}
-	benchLoop(b, func() { h.ServeHTTP(w, req) })
+	for _, depth := range []int{1, 10} {
+		b.Run(fmt.Sprintf("depth=%d", depth), func(b *testing.B) {
+			h := http.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+			for range depth {
+				h = mw(h)
+			}
+			req := httptest.NewRequest(http.MethodGet, "/app/orders", nil)
+			w := &discardWriter{h: make(http.Header)}
+			benchLoop(b, func() { h.ServeHTTP(w, req) })
+		})
+	}
 }
 
 // benchLoop is conformance.BenchLoop: serve in b's loop, reporting

@@ -1,6 +1,7 @@
 package echohealth_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -29,27 +30,43 @@ func noop(next echo.HandlerFunc) echo.HandlerFunc {
 
 func noopFor(*core.Registry) echo.MiddlewareFunc { return noop }
 
-// drainEcho is an echo with its probes registered and mw in front of the
+// drainEcho is an echo with its probes registered and depth times mw in front of the
 // application route /app/orders.
-func drainEcho(tb testing.TB, mw func(*core.Registry) echo.MiddlewareFunc) http.Handler {
+func drainEcho(tb testing.TB, mw func(*core.Registry) echo.MiddlewareFunc, depth int) http.Handler {
 	h, err := core.New(core.Options{Logger: quiet})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = h.Close() })
 	e := echo.New()
-	e.Use(mw(h))
+	for range depth {
+		e.Use(mw(h))
+	}
 	echohealth.Register(e, h)
 	e.GET("/app/orders", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	return e
 }
 
+// depths are the numbers of middleware in a row the Drain benchmarks run:
+// 1 is the real set-up; 10 multiplies the middleware's own cost tenfold
+// against the router's, so that it stands out of a loaded machine's noise.
+// (Drain/depth=10 - NoopMiddleware/depth=10) / 10 is then the cost of one.
+var depths = []int{1, 10}
+
 func BenchmarkNoopMiddleware(b *testing.B) {
-	conformance.BenchHandler(b, drainEcho(b, noopFor), "/app/orders", http.StatusNoContent)
+	for _, d := range depths {
+		b.Run(fmt.Sprintf("depth=%d", d), func(b *testing.B) {
+			conformance.BenchHandler(b, drainEcho(b, noopFor, d), "/app/orders", http.StatusNoContent)
+		})
+	}
 }
 
 func BenchmarkDrain(b *testing.B) {
-	conformance.BenchHandler(b, drainEcho(b, echohealth.Drain), "/app/orders", http.StatusNoContent)
+	for _, d := range depths {
+		b.Run(fmt.Sprintf("depth=%d", d), func(b *testing.B) {
+			conformance.BenchHandler(b, drainEcho(b, echohealth.Drain, d), "/app/orders", http.StatusNoContent)
+		})
+	}
 }
 
 // readyzEcho serves /readyz of h: through Register when adapter is true,

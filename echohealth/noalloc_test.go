@@ -17,8 +17,8 @@ func TestDrainNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not stable under -race; `go test` without -race runs this")
 	}
-	base := conformance.AllocsPerRequest(drainEcho(t, noopFor), "/app/orders")
-	if n := conformance.AllocsPerRequest(drainEcho(t, echohealth.Drain), "/app/orders"); n != base {
+	base := conformance.AllocsPerRequest(drainEcho(t, noopFor, 1), "/app/orders")
+	if n := conformance.AllocsPerRequest(drainEcho(t, echohealth.Drain, 1), "/app/orders"); n != base {
 		t.Errorf("allocations per request behind Drain = %v, behind a no-op middleware %v; want as many", n, base)
 	}
 }

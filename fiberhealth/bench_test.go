@@ -2,6 +2,7 @@ package fiberhealth_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -51,27 +52,43 @@ func noop(c *fiber.Ctx) error { return c.Next() }
 
 func noopFor(*core.Registry) fiber.Handler { return noop }
 
-// overheadApp is an app with its probes registered and mw in front of the
+// overheadApp is an app with its probes registered and depth times mw in front of the
 // application route /app/orders.
-func overheadApp(tb testing.TB, mw func(*core.Registry) fiber.Handler) *fiber.App {
+func overheadApp(tb testing.TB, mw func(*core.Registry) fiber.Handler, depth int) *fiber.App {
 	h, err := core.New(core.Options{Logger: quiet})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = h.Close() })
 	app := fiber.New()
-	app.Use(mw(h))
+	for range depth {
+		app.Use(mw(h))
+	}
 	fiberhealth.Register(app, h)
 	app.Get("/app/orders", func(c *fiber.Ctx) error { return c.SendStatus(http.StatusNoContent) })
 	return app
 }
 
+// depths are the numbers of middleware in a row the Drain benchmarks run:
+// 1 is the real set-up; 10 multiplies the middleware's own cost tenfold
+// against the router's, so that it stands out of a loaded machine's noise.
+// (Drain/depth=10 - NoopMiddleware/depth=10) / 10 is then the cost of one.
+var depths = []int{1, 10}
+
 func BenchmarkNoopMiddleware(b *testing.B) {
-	benchFiber(b, overheadApp(b, noopFor), "/app/orders", http.StatusNoContent)
+	for _, d := range depths {
+		b.Run(fmt.Sprintf("depth=%d", d), func(b *testing.B) {
+			benchFiber(b, overheadApp(b, noopFor, d), "/app/orders", http.StatusNoContent)
+		})
+	}
 }
 
 func BenchmarkDrain(b *testing.B) {
-	benchFiber(b, overheadApp(b, fiberhealth.Drain), "/app/orders", http.StatusNoContent)
+	for _, d := range depths {
+		b.Run(fmt.Sprintf("depth=%d", d), func(b *testing.B) {
+			benchFiber(b, overheadApp(b, fiberhealth.Drain, d), "/app/orders", http.StatusNoContent)
+		})
+	}
 }
 
 // How readyzApp serves /readyz.

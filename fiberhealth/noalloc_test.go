@@ -21,7 +21,7 @@ func TestDrainNoAlloc(t *testing.T) {
 		if target == "/readyz" {
 			want = http.StatusOK
 		}
-		serve := serveFiber(t, overheadApp(t, fiberhealth.Drain), target, want)
+		serve := serveFiber(t, overheadApp(t, fiberhealth.Drain, 1), target, want)
 		if n := testing.AllocsPerRun(100, serve); n != 0 {
 			t.Errorf("GET %s behind Drain: %v allocs, want 0", target, n)
 		}

@@ -1,6 +1,7 @@
 package ginhealth_test
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -28,9 +29,9 @@ func noop(c *gin.Context) { c.Next() }
 
 func noopFor(*core.Registry) gin.HandlerFunc { return noop }
 
-// drainEngine is an engine with its probes registered and mw in front of
+// drainEngine is an engine with its probes registered and depth times mw in front of
 // the application route /app/orders.
-func drainEngine(tb testing.TB, mw func(*core.Registry) gin.HandlerFunc) http.Handler {
+func drainEngine(tb testing.TB, mw func(*core.Registry) gin.HandlerFunc, depth int) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	h, err := core.New(core.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -38,18 +39,34 @@ func drainEngine(tb testing.TB, mw func(*core.Registry) gin.HandlerFunc) http.Ha
 	}
 	tb.Cleanup(func() { _ = h.Close() })
 	r := gin.New()
-	r.Use(mw(h))
+	for range depth {
+		r.Use(mw(h))
+	}
 	ginhealth.Register(r, h)
 	r.GET("/app/orders", ok)
 	return r
 }
 
+// depths are the numbers of middleware in a row the Drain benchmarks run:
+// 1 is the real set-up; 10 multiplies the middleware's own cost tenfold
+// against the router's, so that it stands out of a loaded machine's noise.
+// (Drain/depth=10 - NoopMiddleware/depth=10) / 10 is then the cost of one.
+var depths = []int{1, 10}
+
 func BenchmarkNoopMiddleware(b *testing.B) {
-	conformance.BenchHandler(b, drainEngine(b, noopFor), "/app/orders", http.StatusOK)
+	for _, d := range depths {
+		b.Run(fmt.Sprintf("depth=%d", d), func(b *testing.B) {
+			conformance.BenchHandler(b, drainEngine(b, noopFor, d), "/app/orders", http.StatusOK)
+		})
+	}
 }
 
 func BenchmarkDrain(b *testing.B) {
-	conformance.BenchHandler(b, drainEngine(b, ginhealth.Drain), "/app/orders", http.StatusOK)
+	for _, d := range depths {
+		b.Run(fmt.Sprintf("depth=%d", d), func(b *testing.B) {
+			conformance.BenchHandler(b, drainEngine(b, ginhealth.Drain, d), "/app/orders", http.StatusOK)
+		})
+	}
 }
 
 // readyzEngine serves /readyz of h: through Register when adapter is true,

@@ -17,7 +17,7 @@ func TestDrainNoAlloc(t *testing.T) {
 		t.Skip("allocation counts are not stable under -race; `go test` without -race runs this")
 	}
 	for _, target := range []string{"/app/orders", "/readyz"} {
-		if n := conformance.AllocsPerRequest(drainEngine(t, ginhealth.Drain), target); n != 0 {
+		if n := conformance.AllocsPerRequest(drainEngine(t, ginhealth.Drain, 1), target); n != 0 {
 			t.Errorf("GET %s behind Drain: %v allocs, want 0", target, n)
 		}
 	}
