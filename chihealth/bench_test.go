@@ -71,14 +71,20 @@ func BenchmarkDrain(b *testing.B) {
 }
 
 // readyzRouter serves /readyz of a registry with five cached checks:
-// through Register when adapter is true, else through core's Handler on a
-// route of its own.
+// through Register when adapter is true, else through core's Handler on the
+// same routes.
 func readyzRouter(h *core.Registry, adapter bool) http.Handler {
 	r := chi.NewRouter()
 	if adapter {
 		chihealth.Register(r, h)
 	} else {
-		r.Handle("/readyz", h.Handler())
+		// The routes Register adds, so that both route through the same tree.
+		viaCore := h.Handler()
+		for _, e := range core.Endpoints() {
+			r.Handle(e.Path, viaCore)
+			r.Handle(e.Path+"/", viaCore)
+			r.Handle(e.Path+"/{check}", viaCore)
+		}
 	}
 	return r
 }

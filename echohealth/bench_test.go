@@ -70,13 +70,19 @@ func BenchmarkDrain(b *testing.B) {
 }
 
 // readyzEcho serves /readyz of h: through Register when adapter is true,
-// else through core's Handler on a route of its own.
+// else through core's Handler on the same routes.
 func readyzEcho(h *core.Registry, adapter bool) http.Handler {
 	e := echo.New()
 	if adapter {
 		echohealth.Register(e, h)
 	} else {
-		e.Any("/readyz", echo.WrapHandler(h.Handler()))
+		// The routes Register adds, so that both route through the same tree.
+		viaCore := echo.WrapHandler(h.Handler())
+		for _, ep := range core.Endpoints() {
+			e.Any(ep.Path, viaCore)
+			e.Any(ep.Path+"/", viaCore)
+			e.Any(ep.Path+"/:check", viaCore)
+		}
 	}
 	return e
 }

@@ -70,14 +70,20 @@ func BenchmarkDrain(b *testing.B) {
 }
 
 // readyzEngine serves /readyz of h: through Register when adapter is true,
-// else through core's Handler on a route of its own.
+// else through core's Handler on the same routes.
 func readyzEngine(h *core.Registry, adapter bool) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	if adapter {
 		ginhealth.Register(r, h)
 	} else {
-		r.Any("/readyz", gin.WrapH(h.Handler()))
+		// The routes Register adds, so that both route through the same tree.
+		viaCore := gin.WrapH(h.Handler())
+		for _, e := range core.Endpoints() {
+			r.Any(e.Path, viaCore)
+			r.Any(e.Path+"/", viaCore)
+			r.Any(e.Path+"/:check", viaCore)
+		}
 	}
 	return r
 }
