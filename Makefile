@@ -81,7 +81,7 @@ release: ## make release VERSION=vX.Y.Z
 # bench's probe storm on health-go, which serializes probes: 1,000 × 20 ms.
 test: lint vet tools-prometheus tools-wrk ## golangci-lint + go vet + go test -race over every module, integration tests included
 	go test -race -count=1 -timeout 10m -bench . -benchtime=1x $(PKGS)
-	go test -count=1 -run NoAlloc ./chihealth/... ./fiber3health/... ./echo5health/...
+	go test -count=1 -run NoAlloc ./core/... ./chihealth/... ./ginhealth/... ./echohealth/... ./echo5health/... ./fiberhealth/... ./fiber3health/...
 
 vet:
 	go vet $(PKGS)

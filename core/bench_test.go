@@ -82,23 +82,6 @@ func BenchmarkInFlight(b *testing.B) {
 	})
 }
 
-// BenchmarkDrainMiddleware compares a bare handler with the same handler
-// behind Drain.
-func BenchmarkDrainMiddleware(b *testing.B) {
-	r := newTestRegistry(b, Options{})
-	bare := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
-	req := httptest.NewRequest(http.MethodGet, "/orders/1", nil)
-	w := &discardWriter{h: make(http.Header)}
-	for name, h := range map[string]http.Handler{"bare": bare, "drain": r.Drain(bare)} {
-		b.Run(name, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				h.ServeHTTP(w, req)
-			}
-		})
-	}
-}
-
 func waitReady(b *testing.B, r *Registry) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {

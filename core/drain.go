@@ -99,19 +99,28 @@ func (f *InFlight) Wait(ctx context.Context) error {
 // calls [Registry.StartShutdown]: [Registry.Shutdown] would wait for its
 // own request.
 func (r *Registry) Drain(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if r.IsProbePath(RoutedPath(req.URL)) {
-			next.ServeHTTP(w, req)
-			return
-		}
-		f := r.InFlight()
-		f.Enter()
-		defer f.Leave()
-		if r.Draining() {
-			w.Header()["Connection"] = hdrClose
-		}
-		next.ServeHTTP(w, req)
-	})
+	return &drainHandler{r: r, in: r.InFlight(), next: next}
+}
+
+// drainHandler is Drain's handler. A struct rather than a closure, so that
+// the counter is resolved once (InFlight checks for a nil registry).
+type drainHandler struct {
+	r    *Registry
+	in   *InFlight
+	next http.Handler
+}
+
+func (d *drainHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if d.r.IsProbePath(RoutedPath(req.URL)) {
+		d.next.ServeHTTP(w, req)
+		return
+	}
+	d.in.Enter()
+	defer d.in.Leave()
+	if d.r.Draining() {
+		w.Header()["Connection"] = hdrClose
+	}
+	d.next.ServeHTTP(w, req)
 }
 
 var hdrClose = []string{"close"}
@@ -133,18 +142,42 @@ func (r *Registry) MountedAt(prefix string) {
 	}
 	prefix = mountPrefix(prefix)
 	for {
-		old := r.prefixes.Load()
-		var list []string
+		old := r.mounts.Load()
+		var next mounts
 		if old != nil {
-			if slices.Contains(*old, prefix) {
+			if slices.Contains(old.prefixes, prefix) {
 				return
 			}
-			list = slices.Clone(*old)
+			next = *old
+			next.prefixes = slices.Clone(old.prefixes)
 		}
-		list = append(list, prefix)
-		if r.prefixes.CompareAndSwap(old, &list) {
+		next.add(prefix)
+		if r.mounts.CompareAndSwap(old, &next) {
 			return
 		}
+	}
+}
+
+// mounts is the set of mount points MountedAt recorded, with what lets
+// IsProbePath turn down most other paths at a glance: the drain middlewares
+// ask it of every request.
+type mounts struct {
+	prefixes []string // "" is the root
+	// second is true for each byte that can follow the leading slash of a
+	// probe path under one of prefixes: l, r, s or h for the root, the
+	// first letter of the prefix otherwise.
+	second [256]bool
+}
+
+// add records prefix, as mountPrefix returns it.
+func (m *mounts) add(prefix string) {
+	m.prefixes = append(m.prefixes, prefix)
+	if prefix != "" {
+		m.second[prefix[1]] = true
+		return
+	}
+	for _, e := range endpoints {
+		m.second[e.Path[1]] = true
 	}
 }
 
@@ -165,14 +198,29 @@ func mountPrefix(prefix string) string {
 // so that "/ready%7A", which no router takes for /readyz, is counted like
 // any request.
 func (r *Registry) IsProbePath(path string) bool {
-	var list *[]string
-	if r != nil {
-		list = r.prefixes.Load()
+	// Most paths are turned down at a glance, since the drain middlewares
+	// ask of every request: a probe path is "/" and at least five more
+	// bytes (/ready), the first of which a mount point allows.
+	if len(path) < 6 || path[0] != '/' {
+		return false
 	}
-	if list == nil {
+	var m *mounts
+	if r != nil {
+		m = r.mounts.Load()
+	}
+	if m != nil && !m.second[path[1]] {
+		return false
+	}
+	return isProbePathUnder(m, path)
+}
+
+// isProbePathUnder reports whether path is a probe path under one of m's
+// mount points, or at the root when m is nil.
+func isProbePathUnder(m *mounts, path string) bool {
+	if m == nil {
 		return IsEndpointPath(path)
 	}
-	for _, p := range *list {
+	for _, p := range m.prefixes {
 		if rest, ok := strings.CutPrefix(path, p); ok && IsEndpointPath(rest) {
 			return true
 		}

@@ -279,6 +279,16 @@ func TestIsProbePath(t *testing.T) {
 		{"a prefix and the root", []string{"/internal", "/"}, map[string]bool{
 			"/internal/readyz": true, "/readyz": true, "/healthz": true, "/orders": false,
 		}},
+		// IsProbePath turns a path down by the byte after its slash when no
+		// mount point allows it: each mount point must add its own.
+		{"prefixes of different first letters", []string{"/internal", "/Ops", "/2/x", "//double"}, map[string]bool{
+			"/internal/readyz": true, "/Ops/livez": true, "/2/x/startupz/db": true, "//double/ready": true,
+			"/ops/livez": false, "/readyz": false, "/2/readyz": false, "/x/readyz": false, "/double/ready": false,
+		}},
+		{"the root recorded after a prefix", []string{"/internal", ""}, map[string]bool{
+			"/internal/readyz": true, "/readyz": true, "/livez": true, "/startupz": true, "/healthz": true, "/ready": true,
+			"/internal": false, "/intern": false,
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,6 +310,9 @@ func TestNilRegistry(t *testing.T) {
 	t.Parallel()
 	var r *Registry
 	r.MountedAt("/internal")
+	if !r.IsProbePath("/readyz") || r.IsProbePath("/internal/readyz") || r.IsProbePath("/orders") {
+		t.Fatal("a nil registry's probe paths are not the root's")
+	}
 	w := serve(r.Drain(r.Handler()), "GET", "/readyz")
 	if w.Code != 500 || w.Body.String() != "probekit: nil registry\n" || w.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("nil registry probe: %d %q", w.Code, w.Body)

@@ -2,6 +2,7 @@
 
 package core
 
-// raceEnabled: the race detector instruments memory accesses and may
-// allocate, so allocation counts are not meaningful under it.
+// raceEnabled: the race detector instruments memory accesses and makes
+// sync.Pool drop items at random, so allocation counts are not stable
+// under it.
 const raceEnabled = true

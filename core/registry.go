@@ -196,8 +196,8 @@ type Registry struct {
 	inFlight InFlight
 	// servers counts the Runs whose server has not been stopped yet; the
 	// sequence waits for it to reach zero before the hooks run.
-	servers  InFlight
-	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
+	servers InFlight
+	mounts  atomic.Pointer[mounts] // probe mount points; nil: the root alone, see MountedAt
 
 	warnedNotStarted atomic.Bool // the "Start was not called" warning was logged (see explainUnrun)
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 	"time"
 
@@ -53,8 +54,8 @@ func BenchRegistry(b *testing.B) *core.Registry {
 }
 
 // BenchHandler serves GET target through handler once and fails b unless
-// the status is want, then serves the same request in b's loop, reporting
-// allocations. The ResponseWriter is reused and keeps nothing, so that the
+// the status is want, then serves the same request in b's loop (see
+// [BenchLoop]). The ResponseWriter is reused and keeps nothing, so that the
 // benchmark measures the handler (a router, its middleware), not a recorder.
 func BenchHandler(b *testing.B, handler http.Handler, target string, want int) {
 	b.Helper()
@@ -64,10 +65,27 @@ func BenchHandler(b *testing.B, handler http.Handler, target string, want int) {
 	if w.code != want {
 		b.Fatalf("GET %s = %d, want %d", target, w.code, want)
 	}
+	BenchLoop(b, func() { handler.ServeHTTP(w, req) })
+}
+
+// BenchLoop calls serve in b's loop, reporting allocations and, where the
+// system offers a per-thread CPU clock (Linux), the CPU time of the
+// benchmark's thread per call as the extra metric "cpu-ns/op". ns/op is wall
+// time, which a loaded machine inflates by whatever ran in between;
+// cpu-ns/op counts only the time the loop ran, so it stays comparable
+// between runs on a busy machine.
+func BenchLoop(b *testing.B, serve func()) {
+	b.Helper()
+	runtime.LockOSThread() // the thread's clock must be the loop's
+	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
 	b.ResetTimer()
+	start, ok := threadCPUTime()
 	for b.Loop() {
-		handler.ServeHTTP(w, req)
+		serve()
+	}
+	if end, ok2 := threadCPUTime(); ok && ok2 && b.N > 0 {
+		b.ReportMetric(float64(end-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 

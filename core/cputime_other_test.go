@@ -1,0 +1,5 @@
+//go:build !linux
+
+package core
+
+func threadCPUTime() (int64, bool) { return 0, false }

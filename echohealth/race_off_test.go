@@ -1,0 +1,5 @@
+//go:build !race
+
+package echohealth_test
+
+const raceEnabled = false

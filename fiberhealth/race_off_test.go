@@ -1,0 +1,5 @@
+//go:build !race
+
+package fiberhealth_test
+
+const raceEnabled = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ginhealth_test
+
+const raceEnabled = false
