@@ -1,0 +1,120 @@
+package core
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// workerIdle is how long a worker goroutine stays parked without a call
+// before it exits. Probes that come faster than this (a load balancer, a
+// storm, a benchmark) reuse parked workers; the kubelet's probes, seconds
+// apart, find none and start one, as a goroutine per call would. It is
+// short so that a registry nobody closes leaves no goroutine behind for
+// long (goleak's VerifyTestMain, in users' tests too, waits about 0.4 s).
+const workerIdle = 100 * time.Millisecond
+
+// workerPool runs check calls on worker goroutines that park between
+// calls, instead of starting a goroutine per call.
+//
+// Ownership: the registry owns its pool. A worker exits after workerIdle
+// without a call, at once when the registry closes, or (when the function
+// it runs calls runtime.Goexit) at the end of that call, after its
+// deferred calls have finished the run (see checkState.execute): a dead
+// worker is simply not parked again, and the next call starts a new one.
+// A worker whose call never returns stays with it, as the goroutine of
+// that call always did; it is the call's, not the pool's.
+//
+// Check functions never run on the caller's goroutine (a probe's request,
+// a scheduler): a Goexit there would end the request.
+type workerPool struct {
+	mu     sync.Mutex // guards idle and closed
+	idle   []*worker  // parked workers, most recently parked last
+	closed bool       // the registry closed: workers exit after their call
+}
+
+// worker is one worker goroutine's mailbox.
+type worker struct {
+	calls chan *run     // capacity 1: the next call, or nil to exit
+	gone  chan struct{} // closed when the goroutine exits
+}
+
+// dispatch runs rn's call on a parked worker, or on a new one.
+func (p *workerPool) dispatch(rn *run) {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		w.calls <- rn // never blocks: a parked worker's mailbox is empty
+		return
+	}
+	p.mu.Unlock()
+	w := &worker{calls: make(chan *run, 1), gone: make(chan struct{})}
+	go w.loop(p, rn)
+}
+
+// loop makes calls until the worker has been idle for workerIdle or the
+// pool closes.
+func (w *worker) loop(p *workerPool, rn *run) {
+	defer close(w.gone)
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for rn != nil {
+		rn.s.execute(rn)
+		if !p.park(w) {
+			return
+		}
+		idle.Reset(workerIdle)
+		select {
+		case rn = <-w.calls:
+		case <-idle.C:
+			if p.unpark(w) {
+				return
+			}
+			rn = <-w.calls // taken by a dispatch just now: its call is on its way
+		}
+	}
+}
+
+// park puts w among the idle workers; false if the pool is closed.
+func (p *workerPool) park(w *worker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	p.idle = append(p.idle, w)
+	return true
+}
+
+// unpark takes w out of the idle workers, if no dispatch took it first.
+func (p *workerPool) unpark(w *worker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, x := range p.idle {
+		if x == w {
+			p.idle = slices.Delete(p.idle, i, i+1)
+			return true
+		}
+	}
+	return false
+}
+
+// close stops the parked workers and waits for them to exit; workers in a
+// call exit when it returns. Calls dispatched later run on workers that
+// exit after their one call.
+func (p *workerPool) close() {
+	p.mu.Lock()
+	p.closed = true
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, w := range idle {
+		w.calls <- nil
+	}
+	for _, w := range idle {
+		<-w.gone
+	}
+}
