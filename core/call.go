@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,8 @@ type run struct {
 	parent     context.Context // values; for a background call, cancellation and deadline too
 	deadline   time.Time
 	background bool // a scheduler's call, which stops with parent; a probe's ignores parent's end
+	claimed    atomic.Bool // a worker has taken the call: it is made exactly once
+	next       *run        // the next call of the evaluation's batch (see pending), or nil
 
 	// Guarded by checkState.mu.
 	recorded bool      // result holds the run's outcome
@@ -37,6 +40,11 @@ type run struct {
 	inner  context.Context    // the cancellation machinery, once asked for
 	cancel context.CancelFunc // inner's
 	ended  bool               // the call returned: inner is made cancelled
+}
+
+// claim reports whether the caller takes the call: true exactly once.
+func (r *run) claim() bool {
+	return !r.claimed.Load() && r.claimed.CompareAndSwap(false, true)
 }
 
 // Deadline returns the call's deadline, or a background call's parent's if

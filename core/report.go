@@ -81,12 +81,12 @@ func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string, ev
 		// alongside it, so a probe while starting takes one timeout, not
 		// two; when the gate answers at once (no startup check, or only
 		// background ones), readiness checks run only once it has passed.
-		gate := r.startChecks(ctx, Startup, exclude)
+		gate := r.startChecks(ctx, Startup, exclude, true)
 		ev.gate = gate
 		var own *pending
 		early := kind == Readiness && gate.calling()
 		if early {
-			own = r.startChecks(ctx, kind, exclude)
+			own = r.startChecks(ctx, kind, exclude, false)
 			ev.own = own
 		}
 		startup := r.aggregate(Startup, gate.wait(ctx))
@@ -108,12 +108,12 @@ func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string, ev
 		if !early {
 			// The gate answered without a call: becoming ready comes first,
 			// then the readiness checks, in the logs as in time.
-			own = r.startChecks(ctx, kind, exclude)
+			own = r.startChecks(ctx, kind, exclude, true)
 			ev.own = own
 		}
 		rep = r.aggregate(kind, own.wait(ctx))
 	} else {
-		ev.own = r.startChecks(ctx, kind, exclude)
+		ev.own = r.startChecks(ctx, kind, exclude, true)
 		rep = r.aggregate(kind, ev.own.wait(ctx))
 	}
 	if kind == Readiness && r.State() >= StateDraining {
@@ -143,21 +143,32 @@ func (ev *evaluation) release() {
 // pending is a set of check evaluations that have been started. Pending
 // sets are pooled with their buffers, so that a probe's evaluation
 // allocates only the calls it starts (see run).
+//
+// The calls a pending set starts go to one worker as a batch, made one
+// after the other: fast checks then cost one goroutine hand-off per probe,
+// not one per check. A slow call holds the others back no longer than
+// spillDelay: then the waiting evaluation spills the calls not yet begun
+// onto workers of their own (Registry.await), and so does release, so that
+// no call is left behind an evaluation that stopped waiting.
 type pending struct {
 	reg     *Registry
 	w       *waiter // waits for the runs; nil when no run was started or joined
 	states  []*checkState
 	runs    []*run // runs[i]: the call states[i] waits for, or nil
 	results []Result
-	skipped int // checks of the kind left out by exclude
+	batch   *run // the calls started here, chained by run.next; nil if none
+	skipped int  // checks of the kind left out by exclude
 }
 
 var pendings = sync.Pool{New: func() any { return new(pending) }}
 
 // startChecks starts every synchronous check of kind (except those in
 // exclude, sorted) and reads the background ones, without waiting for
-// anything.
-func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string) *pending {
+// anything. With batch, the calls it starts go to one worker (see
+// pending); else each to its own, for an evaluation that may not wait for
+// them at once (the readiness calls a probe starts alongside the startup
+// gate).
+func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string, batch bool) *pending {
 	p := pendings.Get().(*pending)
 	p.reg = r
 	for _, s := range r.snapshotChecks() {
@@ -171,6 +182,8 @@ func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string)
 	}
 	p.results = slices.Grow(p.results[:0], len(p.states))[:len(p.states)]
 	p.runs = slices.Grow(p.runs[:0], len(p.states))[:len(p.states)]
+	var last *run
+	now := r.now() // one reading for all the calls: they start together
 	for i, s := range p.states {
 		if s.check.Interval > 0 {
 			p.results[i] = s.last()
@@ -180,7 +193,22 @@ func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string)
 		if p.w == nil {
 			p.w = getWaiter()
 		}
-		p.runs[i], p.results[i] = s.begin(ctx, false, p.w)
+		rn, res, started := s.begin(ctx, false, p.w, now)
+		p.runs[i], p.results[i] = rn, res
+		switch {
+		case !started:
+		case !batch:
+			rn.claim()
+			r.workers.dispatch(rn)
+		case last == nil:
+			p.batch, last = rn, rn
+		default:
+			last.next, last = rn, rn
+		}
+	}
+	if p.batch != nil {
+		p.batch.claim()
+		r.workers.dispatch(p.batch)
 	}
 	return p
 }
@@ -199,17 +227,21 @@ func (p *pending) calling() bool {
 // run concurrently, so this takes as long as the slowest, not the sum.
 func (p *pending) wait(ctx context.Context) []Result {
 	if p.w != nil {
-		p.reg.await(ctx, p.w, p.states, p.runs, p.results)
+		p.reg.await(ctx, p.w, p.states, p.runs, p.results, p.batch)
 	}
 	return p.results
 }
 
-// release takes p's waiter off the runs it did not wait for (an evaluation
-// that answered "starting" without waiting for the readiness calls it
-// started) and returns p to its pool. A nil p is a no-op.
+// release spills the calls of p's batch not yet begun, takes p's waiter
+// off the runs it did not wait for (an evaluation that answered "starting"
+// without waiting for the readiness calls it started) and returns p to its
+// pool. A nil p is a no-op.
 func (p *pending) release() {
 	if p == nil {
 		return
+	}
+	if p.batch != nil {
+		p.reg.workers.spill(p.batch)
 	}
 	if p.w != nil {
 		for i, rn := range p.runs {

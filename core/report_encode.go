@@ -280,6 +280,15 @@ func appendMillis(b []byte, d time.Duration) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// jsonPlain marks the bytes appendString copies as they are: printable
+// ASCII other than '"', '\\', '<', '>' and '&'.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, and
 // <, > and & are escaped as encoding/json does, so the output is safe to
 // embed in HTML. DEL, the C1 controls (U+009B is CSI, which terminals obey
@@ -287,7 +296,12 @@ const hexDigits = "0123456789abcdef"
 // verbose form: `curl /readyz` prints this on a terminal.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	for i := 0; i < len(s); {
+	plain := 0 // the prefix of s that needs no escaping: most names and messages, whole
+	for plain < len(s) && jsonPlain[s[plain]] {
+		plain++
+	}
+	b = append(b, s[:plain]...)
+	for i := plain; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {

@@ -60,7 +60,7 @@ func (s *checkState) last() Result {
 }
 
 // begin joins the call in progress or starts a new one under parent, and
-// registers w (unless nil) to wait for it. A probe's call ignores the
+// registers w (unless nil) to wait for it; now is the registry's time. A probe's call ignores the
 // cancellation of parent (other probes may share the call; it has its own
 // deadline); a background call stops with parent.
 //
@@ -72,38 +72,41 @@ func (s *checkState) last() Result {
 // failure (and reaches observers) at most once per Timeout, however many
 // probes ask, so a probe storm cannot inflate the failure count while a
 // kubelet probing every few seconds still moves the thresholds.
-func (s *checkState) begin(parent context.Context, background bool, w *waiter) (*run, Result) {
-	now := s.reg.now()
+//
+// A run begin starts (started) is the caller's to hand to a worker: on its
+// own (workerPool.dispatch) or in a batch (see pending).
+func (s *checkState) begin(parent context.Context, background bool, w *waiter, now time.Time) (r *run, res Result, started bool) {
 	s.mu.Lock()
-	r := s.running
+	r = s.running
 	switch {
 	case r != nil && r.returned && now.Before(r.deadline):
 		// The call is over and its observers are being called: its outcome
 		// is the answer (see finish).
-		res := r.result
+		res = r.result
 		s.mu.Unlock()
-		return nil, res
+		return nil, res, false
 	case r == nil && now.Before(s.reuseUntil):
-		res := s.result
+		res = s.result
 		s.mu.Unlock()
-		return nil, res
+		return nil, res, false
 	case r != nil && !r.returned:
 		if now.Before(r.deadline) {
 			s.join(r, w)
 			s.mu.Unlock()
-			return r, Result{}
+			return r, Result{}, false
 		}
 		if r.recorded && now.Sub(r.counted) < s.check.Timeout {
-			res := s.result
+			res = s.result
 			res.Message = s.message(errStillRunning)
 			s.mu.Unlock()
-			return nil, res
+			return nil, res, false
 		}
-		res, events := s.recordLocked(errStillRunning, s.check.Timeout, now)
+		var events []Transition
+		res, events = s.recordLocked(errStillRunning, s.check.Timeout, now)
 		r.recorded, r.result, r.counted = true, res, now
 		s.mu.Unlock()
 		s.emitElsewhere(res, events)
-		return nil, res
+		return nil, res, false
 	}
 	r = &run{s: s, parent: parent, deadline: now.Add(s.check.Timeout), background: background}
 	r.waiters = r.first[:0]
@@ -112,8 +115,7 @@ func (s *checkState) begin(parent context.Context, background bool, w *waiter) (
 	s.mu.Unlock()
 
 	s.reg.calls.add()
-	s.reg.workers.dispatch(r)
-	return r, Result{}
+	return r, Result{}, true
 }
 
 // join registers w to wait for r. s.mu is held.
@@ -285,7 +287,11 @@ func (s *checkState) outcome(r *run) Result {
 // or until ctx ends; the runs are concurrent, so this takes as long as the
 // slowest, not the sum. On return w is registered with no run and every
 // runs[i] is nil.
-func (r *Registry) await(ctx context.Context, w *waiter, states []*checkState, runs []*run, results []Result) {
+//
+// batch, unless nil, is the chain of calls the evaluation handed to one
+// worker (see pending): if they are not all over after spillDelay, await
+// spills the ones not yet begun onto workers of their own.
+func (r *Registry) await(ctx context.Context, w *waiter, states []*checkState, runs []*run, results []Result, batch *run) {
 	for w.left.Load() > 0 {
 		var next time.Time
 		for _, rn := range runs {
@@ -293,11 +299,19 @@ func (r *Registry) await(ctx context.Context, w *waiter, states []*checkState, r
 				next = rn.deadline
 			}
 		}
-		if d := next.Sub(r.now()); d > 0 {
+		d := next.Sub(r.now())
+		if batch != nil {
+			d = min(d, spillDelay)
+		}
+		if d > 0 {
 			w.sleep(d, ctx.Done())
 		}
 		if w.left.Load() == 0 {
 			break
+		}
+		if batch != nil {
+			r.workers.spill(batch)
+			batch = nil
 		}
 		if err := ctx.Err(); err != nil {
 			for i, rn := range runs {
@@ -329,12 +343,16 @@ func (s *checkState) evaluate(ctx context.Context) Result {
 	}
 	w := getWaiter()
 	defer w.put()
-	r, res := s.begin(ctx, false, w)
+	r, res, started := s.begin(ctx, false, w, s.reg.now())
 	if r == nil {
 		return res
 	}
+	if started {
+		r.claim()
+		s.reg.workers.dispatch(r)
+	}
 	states, runs, results := [1]*checkState{s}, [1]*run{r}, [1]Result{}
-	s.reg.await(ctx, w, states[:], runs[:], results[:])
+	s.reg.await(ctx, w, states[:], runs[:], results[:], nil)
 	return results[0]
 }
 
@@ -439,9 +457,13 @@ func (s *checkState) schedule(ctx context.Context) {
 	w := getWaiter()
 	defer w.put()
 	for {
-		if r, _ := s.begin(ctx, true, w); r != nil {
+		if r, _, started := s.begin(ctx, true, w, s.reg.now()); r != nil {
+			if started {
+				r.claim()
+				s.reg.workers.dispatch(r)
+			}
 			states, runs, results := [1]*checkState{s}, [1]*run{r}, [1]Result{}
-			s.reg.await(ctx, w, states[:], runs[:], results[:])
+			s.reg.await(ctx, w, states[:], runs[:], results[:], nil)
 		}
 		select {
 		case <-ctx.Done():

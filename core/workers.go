@@ -33,13 +33,23 @@ type workerPool struct {
 	closed bool       // the registry closed: workers exit after their call
 }
 
+// spillDelay bounds how long the calls of one evaluation, handed to one
+// worker as a batch, wait behind a slow one: after it, the calls not yet
+// begun go to workers of their own (see pending and Registry.await). Fast
+// checks (an in-memory flag, a local ping) all finish on the one worker,
+// which spares a goroutine hand-off per check.
+const spillDelay = time.Millisecond
+
 // worker is one worker goroutine's mailbox.
 type worker struct {
-	calls chan *run     // capacity 1: the next call, or nil to exit
-	gone  chan struct{} // closed when the goroutine exits
+	calls  chan *run     // capacity 1: the next call, or nil to exit
+	gone   chan struct{} // closed when the goroutine exits
+	parked time.Time     // when the worker last parked; read by its own goroutine only
 }
 
-// dispatch runs rn's call on a parked worker, or on a new one.
+// dispatch makes rn's call, which the caller has claimed, on a parked
+// worker or on a new one; the worker then makes the calls that follow rn
+// in its batch (rn.next...) that nobody has claimed yet.
 func (p *workerPool) dispatch(rn *run) {
 	p.mu.Lock()
 	if n := len(p.idle); n > 0 {
@@ -55,25 +65,55 @@ func (p *workerPool) dispatch(rn *run) {
 	go w.loop(p, rn)
 }
 
+// spill hands every call of batch that nobody has claimed yet to a worker
+// of its own.
+func (p *workerPool) spill(batch *run) {
+	for rn := batch; rn != nil; rn = rn.next {
+		if rn.claim() {
+			p.dispatch(rn)
+		}
+	}
+}
+
 // loop makes calls until the worker has been idle for workerIdle or the
-// pool closes.
+// pool closes. The idle timer is not reset on every call (a timer reset
+// per call costs as much as a call of a fast check): when it fires, a
+// worker that parked less than workerIdle ago rearms it for the rest.
 func (w *worker) loop(p *workerPool, rn *run) {
 	defer close(w.gone)
 	idle := time.NewTimer(workerIdle)
 	defer idle.Stop()
 	for rn != nil {
 		rn.s.execute(rn)
+		for next := rn.next; next != nil; next = next.next {
+			if next.claim() {
+				next.s.execute(next)
+			}
+		}
 		if !p.park(w) {
 			return
 		}
-		idle.Reset(workerIdle)
-		select {
-		case rn = <-w.calls:
-		case <-idle.C:
-			if p.unpark(w) {
-				return
+		w.parked = time.Now()
+		rn = nil
+		for rn == nil {
+			select {
+			case rn = <-w.calls:
+				if rn == nil {
+					return // the pool closed
+				}
+			case <-idle.C:
+				if left := workerIdle - time.Since(w.parked); left > 0 {
+					idle.Reset(left)
+					continue
+				}
+				if p.unpark(w) {
+					return
+				}
+				rn = <-w.calls // taken by a dispatch just now: its call is on its way
+				if rn == nil {
+					return
+				}
 			}
-			rn = <-w.calls // taken by a dispatch just now: its call is on its way
 		}
 	}
 }
