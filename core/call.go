@@ -23,7 +23,7 @@ type run struct {
 	s          *checkState
 	parent     context.Context // values; for a background call, cancellation and deadline too
 	deadline   time.Time
-	background bool // a scheduler's call, which stops with parent; a probe's ignores parent's end
+	background bool        // a scheduler's call, which stops with parent; a probe's ignores parent's end
 	claimed    atomic.Bool // a worker has taken the call: it is made exactly once
 	next       *run        // the next call of the evaluation's batch (see pending), or nil
 

@@ -135,9 +135,9 @@ type Registry struct {
 	// hooksTaken: the shutdown sequence has taken the hooks to run them.
 	hooksTaken bool
 
-	loops sync.WaitGroup // background schedulers, one per background check
-	calls   callTracker // check function calls
-	workers workerPool  // the goroutines that make synchronous and background calls
+	loops   sync.WaitGroup // background schedulers, one per background check
+	calls   callTracker    // check function calls
+	workers workerPool     // the goroutines that make synchronous and background calls
 
 	// gen changes whenever anything a report shows changes; pre-rendered
 	// responses are valid while their gen matches.

@@ -209,9 +209,10 @@ func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
 	if !r.recorded {
 		res, events = s.recordLocked(err, d, at)
 		r.recorded, r.result, recorded = true, res, true
-		// Only an outcome the call itself returned in time is reused:
-		// never a timeout, never a stuck call's failure.
-		if s.check.ReuseWindow > 0 {
+		// Only an outcome the call returned before its deadline is
+		// reused: never a timeout (the waiters' or one the function
+		// returned as its context expired), never a stuck call's failure.
+		if s.check.ReuseWindow > 0 && at.Before(r.deadline) {
 			s.reuseUntil = at.Add(s.check.ReuseWindow)
 		}
 	}
