@@ -273,3 +273,26 @@ func TestReuseWindowValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestHungCheckTimesOutOnFrozenClock: a check that never returns is
+// answered at its timeout even when the registry's clock does not move:
+// the evaluation's timer, not the clock, says that the deadline came.
+func TestHungCheckTimesOutOnFrozenClock(t *testing.T) {
+	t.Parallel()
+	r, _ := newClockedRegistry(t)
+	release := make(chan struct{})
+	defer close(release)
+	_ = r.Register(Check{Name: "hangs", Timeout: 10 * time.Millisecond, Check: func(context.Context) error {
+		<-release
+		return nil
+	}})
+	_ = r.Register(Check{Name: "fine", Check: ok})
+	r.MarkStarted()
+	rep, _ := r.Evaluate(context.Background(), Readiness)
+	if c := rep.Checks[1]; c.Name != "hangs" || c.Status != StatusUnavailable || c.Message != "timeout" {
+		t.Fatalf("hangs: %+v, want unavailable: timeout", c)
+	}
+	if c := rep.Checks[0]; c.Status != StatusOK {
+		t.Fatalf("fine: %v, want ok", c.Status)
+	}
+}

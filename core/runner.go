@@ -301,11 +301,13 @@ func (r *Registry) await(ctx context.Context, w *waiter, states []*checkState, r
 			}
 		}
 		d := next.Sub(r.now())
-		if batch != nil {
-			d = min(d, spillDelay)
+		spilling := batch != nil && d > spillDelay
+		if spilling {
+			d = spillDelay
 		}
+		reached := false // slept until next: its runs are past their deadline, whatever the clock says
 		if d > 0 {
-			w.sleep(d, ctx.Done())
+			reached = w.sleep(d, ctx.Done()) && !spilling
 		}
 		if w.left.Load() == 0 {
 			break
@@ -323,6 +325,9 @@ func (r *Registry) await(ctx context.Context, w *waiter, states []*checkState, r
 			return
 		}
 		now := r.now()
+		if reached && now.Before(next) {
+			now = next
+		}
 		for i, rn := range runs {
 			if rn != nil && !now.Before(rn.deadline) {
 				results[i], runs[i] = states[i].expire(rn, w, now), nil

@@ -53,13 +53,16 @@ func (w *waiter) notify() {
 	}
 }
 
-// sleep waits until w is woken, d has passed or stop is closed.
-func (w *waiter) sleep(d time.Duration, stop <-chan struct{}) {
+// sleep waits until w is woken, d has passed or stop is closed, and
+// reports whether d passed.
+func (w *waiter) sleep(d time.Duration, stop <-chan struct{}) (elapsed bool) {
 	w.timer.Reset(d)
 	select {
 	case <-w.wake:
 	case <-w.timer.C:
+		elapsed = true
 	case <-stop:
 	}
 	w.timer.Stop()
+	return elapsed
 }
