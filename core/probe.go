@@ -119,6 +119,13 @@ func kindIndex(k Kind) int {
 // status of an internal failure: a wiring mistake fails every probe visibly
 // instead of crashing the process.
 func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
+	return r.probe(ctx, req, nil)
+}
+
+// probe is Probe; with lend, a body made for this request only may be a
+// scratch buffer lent through it (see lentBody), for core's own handler,
+// which writes it at once.
+func (r *Registry) probe(ctx context.Context, req ProbeRequest, lend *lentBody) ProbeResponse {
 	if r == nil {
 		return withBody(req, http.StatusInternalServerError, contentTypeText, nilRegistry)
 	}
@@ -145,7 +152,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 		if s == nil || s.check.Kinds&req.Kind == 0 {
 			return r.plain(req, http.StatusNotFound, "unknown "+req.Kind.String()+" check "+quote(req.Check), "")
 		}
-		code, ct, body := r.respondCheck(ctx, s, req.Kind, f)
+		code, ct, body := r.respondCheck(ctx, s, req.Kind, f, lend)
 		return withBody(req, code, ct, body)
 	}
 
@@ -168,14 +175,14 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 			return withBody(req, e.code, e.contentType, e.body)
 		}
 		e := &rendered{gen: gen}
-		e.code, e.contentType, e.body = r.respond(ctx, req.Kind, nil, f)
+		e.code, e.contentType, e.body = r.respond(ctx, req.Kind, nil, f, nil) // kept for later probes
 		if r.gen.Load() == gen { // a transition during evaluation re-renders next time
 			slot.Store(e)
 		}
 		return withBody(req, e.code, e.contentType, e.body)
 	}
 
-	code, ct, body := r.respond(ctx, req.Kind, exclude, f)
+	code, ct, body := r.respond(ctx, req.Kind, exclude, f, lend)
 	return withBody(req, code, ct, body)
 }
 

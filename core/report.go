@@ -348,21 +348,21 @@ func assumeAlive(kind Kind, res *Result) {
 
 // respond evaluates kind (without the checks in exclude, sorted) and
 // encodes the report in f: the probe layer's one call into the report
-// layer for a whole kind.
-func (r *Registry) respond(ctx context.Context, kind Kind, exclude []string, f format) (code int, contentType string, body []byte) {
+// layer for a whole kind. lend: see encode.
+func (r *Registry) respond(ctx context.Context, kind Kind, exclude []string, f format, lend *lentBody) (code int, contentType string, body []byte) {
 	var ev evaluation
 	defer ev.release()
 	rep := r.evaluate(ctx, kind, exclude, &ev)
-	return r.encode(&rep, f, exclude)
+	return r.encode(&rep, f, exclude, lend)
 }
 
 // respondCheck evaluates the one check s for a probe of kind and encodes
 // its report in f: the per-check path (/readyz/{check}).
-func (r *Registry) respondCheck(ctx context.Context, s *checkState, kind Kind, f format) (code int, contentType string, body []byte) {
+func (r *Registry) respondCheck(ctx context.Context, s *checkState, kind Kind, f format, lend *lentBody) (code int, contentType string, body []byte) {
 	res := s.evaluate(ctx)
 	r.explainUnrun(s, &res)
 	assumeAlive(kind, &res)
 	checks := [1]Result{res}
 	rep := Report{Kind: kind, Status: res.Status, Message: res.Message, Time: r.now(), Checks: checks[:]}
-	return r.encode(&rep, f, nil)
+	return r.encode(&rep, f, nil, lend)
 }

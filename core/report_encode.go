@@ -34,15 +34,36 @@ func (r *Registry) StatusCode(s Status) int {
 
 // scratch holds encoding buffers: a report is encoded into one, then
 // copied into a body of its exact size, the one allocation of an encoding
-// (a probe's body is the caller's to keep).
+// (a probe's body is the caller's to keep), or lent as it is to a caller
+// that writes it at once (see lentBody).
 var scratch = sync.Pool{New: func() any {
 	b := make([]byte, 0, 1024)
 	return &b
 }}
 
+// lentBody is a scratch buffer lent out as a response body, for a caller
+// that writes the body and then has no more use for it (core's own
+// handler): such a probe allocates no body.
+type lentBody struct{ buf *[]byte }
+
+// release returns the lent buffer, if any; the body must not be used after.
+func (l *lentBody) release() {
+	if l.buf != nil {
+		putScratch(l.buf)
+		l.buf = nil
+	}
+}
+
+func putScratch(bp *[]byte) {
+	if cap(*bp) <= 64<<10 { // a huge report's buffer is left to the collector
+		scratch.Put(bp)
+	}
+}
+
 // encode encodes rep in format f; excluded are the checks the request
-// excluded, which only the verbose form lists.
-func (r *Registry) encode(rep *Report, f format, excluded []string) (code int, contentType string, body []byte) {
+// excluded, which only the verbose form lists. With lend, the body is a
+// scratch buffer lent to the caller through it; without, a copy of its own.
+func (r *Registry) encode(rep *Report, f format, excluded []string, lend *lentBody) (code int, contentType string, body []byte) {
 	code = r.StatusCode(rep.Status)
 	m := meta{service: r.opts.Service, version: r.opts.Version, instance: r.opts.Instance}
 	bp := scratch.Get().(*[]byte)
@@ -55,11 +76,13 @@ func (r *Registry) encode(rep *Report, f format, excluded []string) (code int, c
 	default:
 		contentType, b = contentTypeJSON, appendJSON(b, rep, m)
 	}
-	body = append(make([]byte, 0, len(b)), b...)
-	if cap(b) <= 64<<10 { // a huge report's buffer is left to the collector
-		*bp = b
-		scratch.Put(bp)
+	*bp = b
+	if lend != nil {
+		lend.buf = bp
+		return code, contentType, b
 	}
+	body = append(make([]byte, 0, len(b)), b...)
+	putScratch(bp)
 	return code, contentType, body
 }
 
