@@ -176,7 +176,7 @@ func (r *Registry) probe(ctx context.Context, req ProbeRequest, lend *lentBody) 
 		}
 		e := &rendered{gen: gen}
 		e.code, e.contentType, e.body = r.respond(ctx, req.Kind, nil, f, nil) // kept for later probes
-		if r.gen.Load() == gen { // a transition during evaluation re-renders next time
+		if r.gen.Load() == gen {                                              // a transition during evaluation re-renders next time
 			slot.Store(e)
 		}
 		return withBody(req, e.code, e.contentType, e.body)
