@@ -175,8 +175,9 @@ func (r *Registry) probe(ctx context.Context, req ProbeRequest, lend *lentBody) 
 			return withBody(req, e.code, e.contentType, e.body)
 		}
 		e := &rendered{gen: gen}
-		e.code, e.contentType, e.body = r.respond(ctx, req.Kind, nil, f, nil) // kept for later probes
-		if r.gen.Load() == gen {                                              // a transition during evaluation re-renders next time
+		// A body of its own (no lend): it is kept for later probes.
+		e.code, e.contentType, e.body = r.respond(ctx, req.Kind, nil, f, nil)
+		if r.gen.Load() == gen { // a transition during evaluation re-renders next time
 			slot.Store(e)
 		}
 		return withBody(req, e.code, e.contentType, e.body)
