@@ -80,14 +80,15 @@ func (r *run) Value(key any) any {
 
 // cancelCtxKey is the key with which the context package asks a context
 // for its cancellation (unexported there): learned once, by asking
-// context.Cause about a context that records the key it is asked for.
+// context.Cause about a cancelled context that records the key it is asked
+// for (Cause asks for it only once Err says the context ended).
 var cancelCtxKey = func() any {
 	var k keyRecorder
 	_ = context.Cause(&k)
 	return k.key
 }()
 
-// keyRecorder is a context that remembers the last key asked of it.
+// keyRecorder is an ended context that remembers the last key asked of it.
 type keyRecorder struct {
 	context.Context // nil: only Value and Err are called
 	key             any
@@ -95,7 +96,7 @@ type keyRecorder struct {
 
 func (k *keyRecorder) Value(key any) any { k.key = key; return nil }
 
-func (k *keyRecorder) Err() error { return nil }
+func (k *keyRecorder) Err() error { return context.Canceled }
 
 // AfterFunc arranges for f to run when the call's context is done, as
 // context.AfterFunc does; contexts derived from the call use it to follow

@@ -75,6 +75,27 @@ func (p *workerPool) spill(batch *run) {
 	}
 }
 
+// makeCalls makes rn's call, then those of its batch that nobody has
+// claimed yet. Should a call end the goroutine (runtime.Goexit; the call
+// itself is recorded by execute's deferred calls), the rest of the batch is
+// spilled onto other workers as the goroutine unwinds, without waiting for
+// the evaluation to do it (see Registry.await).
+func (p *workerPool) makeCalls(rn *run) {
+	returned := false
+	defer func() {
+		if !returned {
+			p.spill(rn.next)
+		}
+	}()
+	rn.s.execute(rn)
+	for rn = rn.next; rn != nil; rn = rn.next {
+		if rn.claim() {
+			rn.s.execute(rn)
+		}
+	}
+	returned = true
+}
+
 // loop makes calls until the worker has been idle for workerIdle or the
 // pool closes. The idle timer is not reset on every call (a timer reset
 // per call costs as much as a call of a fast check): when it fires, a
@@ -84,12 +105,7 @@ func (w *worker) loop(p *workerPool, rn *run) {
 	idle := time.NewTimer(workerIdle)
 	defer idle.Stop()
 	for rn != nil {
-		rn.s.execute(rn)
-		for next := rn.next; next != nil; next = next.next {
-			if next.claim() {
-				next.s.execute(next)
-			}
-		}
+		p.makeCalls(rn)
 		if !p.park(w) {
 			return
 		}

@@ -182,8 +182,10 @@ func TestCallContext(t *testing.T) {
 	if s.value != "v" {
 		t.Errorf("Value = %v, want the request's", s.value)
 	}
-	if s.err != nil || s.cause != nil {
-		t.Errorf("Err, Cause at the start = %v, %v; want nil, nil: the request's end is not the call's", s.err, s.cause)
+	// At the start the call has not ended, unless a loaded machine let its
+	// deadline pass already; never with the request's end.
+	if (s.err != nil || s.cause != nil) && (!errors.Is(s.err, context.DeadlineExceeded) || !errors.Is(s.cause, context.DeadlineExceeded)) {
+		t.Errorf("Err, Cause at the start = %v, %v; want nil or DeadlineExceeded: the request's end is not the call's", s.err, s.cause)
 	}
 	if !errors.Is(s.expired, context.DeadlineExceeded) || !errors.Is(s.derived, context.DeadlineExceeded) {
 		t.Errorf("at the deadline: Err = %v, derived Err = %v; want DeadlineExceeded", s.expired, s.derived)
@@ -212,6 +214,31 @@ func TestCallContextCancelledOnReturn(t *testing.T) {
 		<-ctx.Done()
 		if !errors.Is(ctx.Err(), context.Canceled) {
 			t.Errorf("looked during the call %v: Err = %v, want Canceled", look, ctx.Err())
+		}
+	}
+}
+
+// TestCallContextCause: context.Cause of an ended call context is the
+// call's own end, never the cause with which the probe's request ended,
+// whichever way the context package looks for it.
+func TestCallContextCause(t *testing.T) {
+	t.Parallel()
+	if cancelCtxKey == nil {
+		t.Fatal("the context package's cancellation key was not learned")
+	}
+	parent, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("client went away"))
+	for _, background := range []bool{false, true} {
+		r := &run{parent: parent, deadline: time.Now().Add(-time.Second), background: background}
+		if !background {
+			if err, cause := r.Err(), context.Cause(r); !errors.Is(err, context.DeadlineExceeded) || !errors.Is(cause, context.DeadlineExceeded) {
+				t.Errorf("probe call past its deadline: Err, Cause = %v, %v; want DeadlineExceeded", err, cause)
+			}
+			continue
+		}
+		// A background call ends with its parent (the registry's context).
+		if cause := context.Cause(r); cause == nil || cause.Error() != "client went away" {
+			t.Errorf("background call: Cause = %v, want the parent's", cause)
 		}
 	}
 }
