@@ -12,13 +12,16 @@ export PROBEKIT_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/postgres?sslm
 export PROBEKIT_MYSQL_DSN    ?= root@tcp(127.0.0.1:3306)/test
 export PROBEKIT_REDIS_ADDR   ?= 127.0.0.1:6379
 export PROBEKIT_NATS_ADDR    ?= 127.0.0.1:4222
+export PROBEKIT_AMQP_ADDR    ?= 127.0.0.1:5672
+export PROBEKIT_MQTT_ADDR    ?= 127.0.0.1:1883
 
 PORT ?= 8080
 export PORT
 
-.PHONY: demo test vet lint fmt bench fuzz release tools-prometheus
+.PHONY: demo test vet lint fmt bench bench-compare fuzz release tools-prometheus tools-wrk
 
-# The example service `make demo` runs: chi, gin, echo, fiber, nethttp or grpc
+# The example service `make demo` runs: chi, gin, echo, echo5, fiber, fiber3,
+# nethttp or grpc
 # (grpc also serves gRPC on GRPC_PORT, 9090 by default).
 # PORT (above), PROPAGATION_DELAY, DRAIN_TIMEOUT, MIGRATION_DELAY and
 # REDIS_ADDR reach it from the environment or the make command line.
@@ -35,9 +38,9 @@ DEMO_BIN  := $(or $(TMPDIR),/tmp)/probekit-demo-$(FRAMEWORK)
 # Set up); later builds take a second. So it is never silent: -v names each package as
 # it is compiled, and a line every 10 s says the build is still running.
 # The ticker is a child of this recipe's shell, killed by its pid.
-demo: ## run the example service (FRAMEWORK=chi|gin|echo|fiber|nethttp|grpc) on :$(PORT)
-	@case "$(FRAMEWORK)" in chi|gin|echo|fiber|nethttp|grpc) ;; \
-	  *) echo "FRAMEWORK must be chi, gin, echo, fiber, nethttp or grpc, not '$(FRAMEWORK)'" >&2; exit 2 ;; esac
+demo: ## run the example service (FRAMEWORK=chi|gin|echo|echo5|fiber|fiber3|nethttp|grpc) on :$(PORT)
+	@case "$(FRAMEWORK)" in chi|gin|echo|echo5|fiber|fiber3|nethttp|grpc) ;; \
+	  *) echo "FRAMEWORK must be chi, gin, echo, echo5, fiber, fiber3, nethttp or grpc, not '$(FRAMEWORK)'" >&2; exit 2 ;; esac
 	@echo "building the $(FRAMEWORK) demo (the first build compiles SQLite: ~45 s on 2 idle cores, minutes on a busy machine; later ones take seconds)..." >&2; \
 	  ( while sleep 10; do echo "  ... still building, $$SECONDS s (SQLite, modernc.org/sqlite/lib, is most of it)" >&2; done ) & ticker=$$!; \
 	  status=0; go build -v -o "$(DEMO_BIN)" ./examples/$(FRAMEWORK) || status=$$?; \
@@ -71,9 +74,14 @@ release: ## make release VERSION=vX.Y.Z
 # 2-core machine.
 # Allocation guards (tests named *NoAlloc*) skip themselves under -race,
 # which randomizes sync.Pool, so they get a run of their own without it.
-test: lint vet tools-prometheus ## golangci-lint + go vet + go test -race over every module, integration tests included
-	go test -race -count=1 -timeout 10m $(PKGS)
-	go test -count=1 -run NoAlloc ./chihealth/...
+#
+# Every benchmark of every module also runs once (-benchtime=1x), in the
+# same -race test binaries (no second build), so that none can rot; none
+# judges its numbers. The slowest is
+# bench's probe storm on health-go, which serializes probes: 1,000 × 20 ms.
+test: lint vet tools-prometheus tools-wrk ## golangci-lint + go vet + go test -race over every module, integration tests included
+	go test -race -count=1 -timeout 10m -bench . -benchtime=1x $(PKGS)
+	go test -count=1 -run NoAlloc ./chihealth/... ./fiber3health/... ./echo5health/...
 
 vet:
 	go vet $(PKGS)
@@ -89,6 +97,18 @@ tools-prometheus:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; \
 	else \
 	  echo "promtool/prometheus missing and not root: the monitoring tests will skip (CI=true makes them fail)" >&2; \
+	fi
+
+# Debian's wrk drives bench's loopback load test (BenchmarkWrk). Installed
+# like prometheus above; without it the benchmark skips with a message,
+# except under CI=true, where it fails.
+tools-wrk:
+	@if command -v wrk >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's wrk package for bench's load test" >&2; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+	  echo "wrk missing and not root: bench's load test will skip (CI=true makes it fail)" >&2; \
 	fi
 
 # golangci-lint, pinned: a newer one brings new findings, and the checked-in
@@ -123,6 +143,34 @@ fmt:
 
 bench: ## every benchmark, with allocations
 	go test -run '^$$' -bench . -benchmem $(PKGS)
+
+# The comparison with the peer libraries (the bench module): each workload
+# for probekit and for alexliesenfeld/health, health-go and go-sundheit, the
+# drain per framework, wrk on loopback and the rolling restart, then
+# bench/cmd/report writes docs/benchmarks.md from the outputs, which stay in
+# BENCH_OUT. The test binary is built once and run several times, each run
+# going through every library, so that a burst of load from elsewhere lands
+# on all of them rather than on one, and the report takes the medians. A few
+# minutes on 2 cores: the speed benchmarks 5 × 200 ms each, wrk 3 × 3 s per
+# target, the behaviour ones once (health-go's probe storm alone takes 20 s:
+# it serializes probes), the rolling restart ~15 s after its build.
+# BENCH_NOTE adds a paragraph about the run's conditions to the page.
+BENCH_OUT  ?= $(or $(TMPDIR),/tmp)/probekit-bench
+BENCH_NOTE ?=
+
+bench-compare: tools-wrk ## compare with the peer libraries and rewrite docs/benchmarks.md (minutes)
+	rm -rf "$(BENCH_OUT)" && mkdir -p "$(BENCH_OUT)"
+	cat /proc/loadavg > "$(BENCH_OUT)/load-before"
+	cd bench && go test -c -o "$(BENCH_OUT)/bench.test" .
+	cd bench && for i in 1 2 3 4 5; do "$(BENCH_OUT)/bench.test" -test.run '^$$' -test.bench '^Benchmark(Cached|Sync|Drain)$$' -test.benchtime 200ms; done | tee "$(BENCH_OUT)/speed.txt"
+	cd bench && for i in 1 2 3; do CI=true PROBEKIT_WRK_DURATION=3s "$(BENCH_OUT)/bench.test" -test.run '^$$' -test.bench '^BenchmarkWrk$$' -test.benchtime 1x; done | tee "$(BENCH_OUT)/wrk.txt"
+	cd bench && "$(BENCH_OUT)/bench.test" -test.run '^$$' -test.bench '^Benchmark(Storm|Panic)$$' -test.benchtime 1x | tee "$(BENCH_OUT)/behaviour.txt"
+	cd bench && "$(BENCH_OUT)/bench.test" -test.run '^$$' -test.bench '^BenchmarkHung$$' -test.benchtime 5x | tee "$(BENCH_OUT)/hung.txt"
+	cd bench && PROBEKIT_ROLLING_OUT="$(BENCH_OUT)/rolling.json" go test -count=1 -run '^TestRollingRestart$$' -v . | tee "$(BENCH_OUT)/rolling.txt"
+	cd bench && go run ./cmd/report -gomod go.mod -load-before "$$(cat "$(BENCH_OUT)/load-before")" \
+	  -commit "$$(git rev-parse --short HEAD)" -note "$(BENCH_NOTE)" -rolling "$(BENCH_OUT)/rolling.json" \
+	  -o ../docs/benchmarks.md "$(BENCH_OUT)"/{speed,wrk,behaviour,hung}.txt
+	@echo "wrote docs/benchmarks.md" >&2
 
 # Every native fuzz target (func FuzzX in a _test.go file of any module),
 # found by name and run for FUZZTIME each; `make test` runs their seed

@@ -47,4 +47,14 @@
 // Starting -> Ready -> Draining -> Stopped. Readiness fails with "starting"
 // until startup checks pass, and with "shutting down" from the first moment of
 // Shutdown; liveness is unaffected by draining.
+//
+// # Features
+//
+// Registry.Feature declares an optional capability that follows checks:
+// Feature.Enabled (one atomic load) is false while a followed check is
+// unavailable, so the application degrades instead of failing. An operator
+// may force a feature on or off for a bounded time (Feature.Force, or the
+// opt-in AdminHandler, which requires a bearer token and is never mounted
+// by the probe handlers). Readiness reports list the features and why each
+// is on or off.
 package core

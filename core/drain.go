@@ -13,19 +13,34 @@ import (
 // Leave when it ends (also when the handler panics). Enter and Leave are a
 // single atomic add each: no lock, no allocation. The zero value is ready to
 // use; a Registry owns one, see [Registry.InFlight].
+//
+// The same word also counts arrivals (every Enter), which the adaptive
+// propagation delay (Options.QuietPeriod) samples to see whether requests
+// still arrive: it costs Enter nothing more.
 type InFlight struct {
+	// n packs two counters into one word, so that Enter stays one atomic
+	// add: the low 32 bits are the requests in flight, as a signed int32
+	// (a Leave without its Enter makes them negative, as it always did);
+	// the high 32 bits count arrivals, modulo 2^32.
 	n       atomic.Int64
 	waiting atomic.Bool   // a Wait is in progress
 	zero    chan struct{} // capacity 1; poked when n reaches 0 during a Wait
 	init    atomic.Bool
 }
 
+// arrival is what Enter adds: one arrival, one request in flight.
+const arrival = 1<<32 + 1
+
+// inFlightOf and arrivalsOf unpack a value of InFlight.n.
+func inFlightOf(v int64) int64  { return int64(int32(uint32(v))) }
+func arrivalsOf(v int64) uint32 { return uint32((v - inFlightOf(v)) >> 32) }
+
 // Enter records the start of a request.
-func (f *InFlight) Enter() { f.n.Add(1) }
+func (f *InFlight) Enter() { f.n.Add(arrival) }
 
 // Leave records the end of a request started with Enter.
 func (f *InFlight) Leave() {
-	if f.n.Add(-1) == 0 && f.waiting.Load() {
+	if inFlightOf(f.n.Add(-1)) == 0 && f.waiting.Load() {
 		select {
 		case f.zero <- struct{}{}:
 		default:
@@ -34,7 +49,12 @@ func (f *InFlight) Leave() {
 }
 
 // Count returns the number of requests in progress.
-func (f *InFlight) Count() int64 { return f.n.Load() }
+func (f *InFlight) Count() int64 { return inFlightOf(f.n.Load()) }
+
+// arrivals returns the number of Enter calls so far, modulo 2^32: two
+// readings differ exactly when a request arrived in between (unless 2^32
+// arrived, which no sampling interval of the sequence allows).
+func (f *InFlight) arrivals() uint32 { return arrivalsOf(f.n.Load()) }
 
 // Wait blocks until no request is in progress or ctx ends. It returns nil
 // when the count reached zero, else ctx's error. Only one Wait may run at a
@@ -45,11 +65,11 @@ func (f *InFlight) Wait(ctx context.Context) error {
 	}
 	f.waiting.Store(true)
 	defer f.waiting.Store(false)
-	for f.n.Load() > 0 {
+	for f.Count() > 0 {
 		select {
 		case <-f.zero:
 		case <-ctx.Done():
-			if f.n.Load() <= 0 {
+			if f.Count() <= 0 {
 				return nil
 			}
 			return ctx.Err()

@@ -195,7 +195,10 @@ var ErrShutdownInProgress = errors.New("core: shutdown already started")
 //
 //  1. readiness fails at once with "shutting down" (liveness is unchanged);
 //  2. wait Options.PropagationDelay, still serving, so that load balancers
-//     stop sending new requests;
+//     stop sending new requests; with Options.QuietPeriod, wait at least
+//     that long and until no request has arrived for the quiet period, at
+//     most Options.PropagationDelayMax (the log line and the step's
+//     Transition say which bound ended the wait);
 //  3. call stop (for example http.Server.Shutdown), which must close the
 //     listeners and may wait for connections, with a context that ends at
 //     Options.DrainTimeout, and wait for the in-flight count to reach zero
@@ -278,19 +281,9 @@ func (r *Registry) sequenceContext(ctx context.Context) (context.Context, func()
 func (r *Registry) shutdown(ctx context.Context, stop func(context.Context) error) error {
 	ctx, release := r.sequenceContext(ctx)
 	defer release()
-	log := r.opts.Logger
-	start := time.Now()
-	delay := time.NewTimer(r.opts.PropagationDelay)
-	select {
-	case <-delay.C:
-		log.Info("probekit: propagation delay over, closing listeners", "delay", r.opts.PropagationDelay, "in_flight", r.inFlight.Count())
-	case <-ctx.Done():
-		delay.Stop()
-		log.Warn("probekit: propagation delay cut short, closing listeners", "after", since(start), "delay", r.opts.PropagationDelay,
-			"cause", redactError(context.Cause(ctx)), "in_flight", r.inFlight.Count())
-	}
+	reason := r.propagate(ctx)
 	close(r.closing) // other servers of this registry (see Run) stop now too
-	r.phaseDone("propagation")
+	r.phaseEnded("propagation", reason)
 
 	var errs []error
 	if err := r.drain(ctx, stop, true); err != nil {
@@ -308,8 +301,14 @@ func (r *Registry) shutdown(ctx context.Context, stop func(context.Context) erro
 // Name the step, From "running", To "done", whose Time is the step's end,
 // so that metrics can time the steps. The sequence logs each step itself,
 // with its details; the slog observer leaves these out.
-func (r *Registry) phaseDone(step string) {
-	r.Notify(Transition{Component: "shutdown", Name: step, From: "running", To: "done"})
+func (r *Registry) phaseDone(step string) { r.phaseEnded(step, "") }
+
+// phaseEnded is phaseDone with a Reason saying how the step ended where
+// there is a choice: for an adaptive propagation delay, the bound that
+// ended it and why ("quiet: quiet for 500ms after 2.3s", see
+// [BoundMinimum]).
+func (r *Registry) phaseEnded(step, reason string) {
+	r.Notify(Transition{Component: "shutdown", Name: step, From: "running", To: "done", Reason: reason})
 }
 
 // drain is step 3 of the sequence, shared by Shutdown and by each Run that

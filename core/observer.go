@@ -31,11 +31,13 @@ type Observer interface {
 // Transition is a change of state worth one log line.
 type Transition struct {
 	// Component says what changed: "check", "lifecycle", "breaker",
-	// "shutdown", ... The shutdown sequence reports each step's end
-	// (Name "propagation", "drain" or "hooks", From "running", To "done")
-	// and a drain that abandoned requests (Name "drain", To "abandoned",
-	// Err a *DrainTimeoutError); the slog observer leaves these out, as the
-	// sequence logs its steps itself.
+	// "feature" (From and To "on" or "off"; see [Feature]), "shutdown", ...
+	// The shutdown sequence reports each step's end (Name "propagation",
+	// "drain" or "hooks", From "running", To "done"; an adaptive
+	// propagation delay's Reason names the bound that ended it, see
+	// [BoundMinimum]) and a drain that abandoned requests (Name "drain", To
+	// "abandoned", Err a *DrainTimeoutError); the slog observer leaves these
+	// out, as the sequence logs its steps itself.
 	Component string
 	// Name is the check's, breaker's or service's name.
 	Name string
@@ -59,13 +61,14 @@ type slogObserver struct{ log *slog.Logger }
 
 // NewSlogObserver returns an Observer that logs each transition as one
 // structured line on l: at Warn level when the new state is a failure
-// ("unavailable", "degraded", "open", "half-open"), else at Info. The line
-// carries the transition's reason and, under "error", the raw error of a
-// check's transition passed through [Redact]: one line, at most 1 KiB, with
-// passwords, tokens and URL user info removed, so that an operator can tell
-// a failed login from a missing table without Options.ExposeErrors. The
-// other fields are logged on one line too, non-printable runes as spaces.
-// The registry always installs one on Options.Logger.
+// ("unavailable", "degraded", "open", "half-open", a feature "off"), else
+// at Info. The line carries the transition's reason and, under "error",
+// the raw error of a check's transition passed through [Redact]: one line,
+// at most 1 KiB, with passwords, tokens and URL user info removed, so that
+// an operator can tell a failed login from a missing table without
+// Options.ExposeErrors. The other fields are logged on one line too,
+// non-printable runes as spaces. The registry always installs one on
+// Options.Logger.
 func NewSlogObserver(l *slog.Logger) Observer {
 	if l == nil {
 		l = slog.Default()
@@ -81,7 +84,7 @@ func (o slogObserver) ObserveTransition(t Transition) {
 	}
 	level := slog.LevelInfo
 	switch t.To {
-	case "unavailable", "degraded", "open", "half-open":
+	case "unavailable", "degraded", "open", "half-open", "off":
 		level = slog.LevelWarn
 	}
 	// Every field may come from a check's reason or a Notify caller: each

@@ -54,6 +54,26 @@ type Options struct {
 	// this delay covers a SIGTERM sent by anything else.
 	PropagationDelay time.Duration
 
+	// QuietPeriod turns on the adaptive propagation delay: after readiness
+	// fails, Shutdown keeps serving until PropagationDelay has passed and
+	// no application request has arrived for QuietPeriod, or until
+	// PropagationDelayMax, whichever comes first. A load balancer slower
+	// than PropagationDelay to stop sending is then waited for, and one
+	// that was quick costs nothing beyond PropagationDelay. Arrivals are
+	// the requests the drain middlewares count (probes are not); the quiet
+	// period counts from the start of the sequence at the earliest, so with
+	// no traffic and QuietPeriod at most PropagationDelay the wait ends at
+	// PropagationDelay. Default: zero, the fixed delay of PropagationDelay
+	// alone. Must be below PropagationDelayMax, and set with it.
+	QuietPeriod time.Duration
+
+	// PropagationDelayMax caps the adaptive propagation delay (see
+	// QuietPeriod): past it the listeners close even though requests still
+	// arrive. Required with QuietPeriod, and at least PropagationDelay;
+	// count it, not PropagationDelay, in terminationGracePeriodSeconds.
+	// Without QuietPeriod it must be zero.
+	PropagationDelayMax time.Duration
+
 	// DrainTimeout bounds the wait for in-flight requests after the listener
 	// closes. Default: 20s (5s + 20s + HookTimeout fits the kubelet's default
 	// 30s terminationGracePeriodSeconds).
@@ -77,6 +97,8 @@ func (o Options) normalize() (Options, error) {
 	}{
 		{"DefaultTimeout", o.DefaultTimeout},
 		{"PropagationDelay", o.PropagationDelay},
+		{"QuietPeriod", o.QuietPeriod},
+		{"PropagationDelayMax", o.PropagationDelayMax},
 		{"DrainTimeout", o.DrainTimeout},
 		{"HookTimeout", o.HookTimeout},
 	} {
@@ -95,6 +117,9 @@ func (o Options) normalize() (Options, error) {
 	if o.PropagationDelay == 0 {
 		o.PropagationDelay = defaultPropagationDelay
 	}
+	if err := o.checkAdaptiveDelay(); err != nil {
+		return o, err
+	}
 	if o.DrainTimeout == 0 {
 		o.DrainTimeout = defaultDrainTimeout
 	}
@@ -109,6 +134,24 @@ func (o Options) normalize() (Options, error) {
 		o.Instance, _ = os.Hostname()
 	}
 	return o, nil
+}
+
+// checkAdaptiveDelay validates QuietPeriod and PropagationDelayMax against
+// the PropagationDelay already defaulted; none is negative.
+func (o Options) checkAdaptiveDelay() error {
+	switch {
+	case o.QuietPeriod == 0 && o.PropagationDelayMax == 0:
+		return nil // the fixed delay
+	case o.QuietPeriod == 0:
+		return fmt.Errorf("%w: PropagationDelayMax (%v) is set without QuietPeriod: it caps the adaptive delay only", ErrInvalidOptions, o.PropagationDelayMax)
+	case o.PropagationDelayMax == 0:
+		return fmt.Errorf("%w: QuietPeriod (%v) needs PropagationDelayMax: the adaptive delay must have a cap that fits the grace period", ErrInvalidOptions, o.QuietPeriod)
+	case o.PropagationDelayMax < o.PropagationDelay:
+		return fmt.Errorf("%w: PropagationDelayMax (%v) is below PropagationDelay (%v)", ErrInvalidOptions, o.PropagationDelayMax, o.PropagationDelay)
+	case o.QuietPeriod >= o.PropagationDelayMax:
+		return fmt.Errorf("%w: QuietPeriod (%v) is not below PropagationDelayMax (%v): the wait could never end quiet", ErrInvalidOptions, o.QuietPeriod, o.PropagationDelayMax)
+	}
+	return nil
 }
 
 // Registry holds a service's checks, evaluates them for each probe kind,
@@ -158,6 +201,8 @@ type Registry struct {
 	prefixes atomic.Pointer[[]string] // probe mount points ("" is the root); nil: the root, see MountedAt
 
 	warnedNotStarted atomic.Bool // the "Start was not called" warning was logged (see explainUnrun)
+
+	features featureSet // see Registry.Feature
 }
 
 // New returns a Registry configured by opts, or an error naming the first bad

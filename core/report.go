@@ -26,6 +26,10 @@ type Report struct {
 	Time time.Time
 	// Checks holds one result per evaluated check, sorted by name.
 	Checks []Result
+	// Features holds the state of every feature (see [Registry.Feature]),
+	// sorted by name, in readiness reports of the whole kind; nil in
+	// others and when there is none.
+	Features []FeatureState
 }
 
 // ErrUnknownCheck is wrapped by errors about a check name that is not
@@ -69,9 +73,19 @@ func (r *Registry) Evaluate(ctx context.Context, kind Kind, exclude ...string) (
 const startingExcluded = "starting: only a probe without exclude can end startup"
 
 // evaluate makes the report of kind; exclude is sorted and free of
-// duplicates (see excludeSet). The report's Checks are in ev's buffers,
-// valid until ev is released.
+// duplicates (see excludeSet). Readiness reports carry the features. The
+// report's Checks are in ev's buffers, valid until ev is released; its
+// Features are its own.
 func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string, ev *evaluation) Report {
+	rep := r.evaluateChecks(ctx, kind, exclude, ev)
+	if kind == Readiness {
+		rep.Features = r.featureStates()
+	}
+	return rep
+}
+
+// evaluateChecks makes the report of kind without its features.
+func (r *Registry) evaluateChecks(ctx context.Context, kind Kind, exclude []string, ev *evaluation) Report {
 	if kind == Readiness && r.State() >= StateDraining {
 		return r.shuttingDown(kind)
 	}

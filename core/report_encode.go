@@ -128,7 +128,9 @@ func appendJSON(b []byte, rep *Report, m meta) []byte {
 		b = strconv.AppendBool(b, c.Critical)
 		b = append(b, '}')
 	}
-	return append(b, "}}\n"...)
+	b = append(b, '}')
+	b = appendFeaturesJSON(b, rep.Features)
+	return append(b, "}\n"...)
 }
 
 // appendHealthJSON renders rep in the IETF draft "Health Check Response
@@ -174,6 +176,7 @@ func appendHealthJSON(b []byte, rep *Report, m meta) []byte {
 		}
 		b = append(b, "}]"...)
 	}
+	b = appendFeaturesHealthJSON(b, rep.Features, len(rep.Checks) > 0)
 	return append(b, "}}\n"...)
 }
 

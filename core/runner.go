@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,6 +33,9 @@ type checkState struct {
 	succ       int        // consecutive successes
 	result     Result     // last recorded result
 	reuseUntil time.Time  // until when result, the outcome of a call that returned in time, is reused (Check.ReuseWindow)
+
+	reported  atomic.Uint32              // status, readable without mu (features follow it)
+	followers atomic.Pointer[[]*Feature] // features that follow the check; copied on write
 }
 
 func newCheckState(c Check, r *Registry) *checkState {
@@ -43,6 +47,7 @@ func newCheckState(c Check, r *Registry) *checkState {
 		Critical: !c.Optional,
 	}
 	s.status = StatusUnavailable
+	s.reported.Store(uint32(StatusUnavailable))
 	return s
 }
 
@@ -427,6 +432,7 @@ func (s *checkState) recordLocked(err error, d time.Duration, at time.Time) (Res
 			Component: "check", Name: c.Name, From: from, To: s.status.String(),
 			Reason: reason, Err: err, Time: at, // Reason: never raw error text, even with ExposeErrors
 		})
+		events = s.statusChanged(events, at)
 	}
 	return *res, events
 }

@@ -3,7 +3,7 @@
 // embedded SQLite database, and GET /slow?ms=N (N <= 30000) that makes a
 // graceful drain visible.
 //
-//	go run ./examples/chi                      # or gin, echo, fiber, nethttp, grpc
+//	go run ./examples/chi                      # or gin, echo, echo5, fiber, fiber3, nethttp, grpc
 //	PROPAGATION_DELAY=2s go run ./examples/nethttp -port 9090
 //
 // The database is created on a temporary file; its migrations take about 2s

@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // examples are the example services, by directory; each builds to a binary
 // of that name.
-var examples = []string{"chi", "gin", "echo", "fiber", "nethttp"}
+var examples = []string{"chi", "gin", "echo", "echo5", "fiber", "fiber3", "nethttp"}
 
 // The end-to-end timing: short, so that the test takes a few seconds, yet
 // each phase long enough to be observed from outside the process.

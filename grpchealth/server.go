@@ -115,15 +115,16 @@ func (s *Server) Check(ctx context.Context, req *healthpb.HealthCheckRequest) (*
 // It runs synchronous checks as Check does.
 func (s *Server) List(ctx context.Context, _ *healthpb.HealthListRequest) (*healthpb.HealthListResponse, error) {
 	checks := s.h.Checks()
-	out := make(map[string]*healthpb.HealthCheckResponse, len(reserved)+len(checks))
+	services := core.HealthServices()
+	out := make(map[string]*healthpb.HealthCheckResponse, len(services)+len(checks))
 	for _, c := range checks {
 		if st, ok := s.probe(ctx, c.Name); ok {
 			out[c.Name] = response(st)
 		}
 	}
-	for name := range reserved {
-		st, _ := s.probe(ctx, name)
-		out[name] = response(st)
+	for _, svc := range services {
+		st, _ := s.probe(ctx, svc.Name)
+		out[svc.Name] = response(st)
 	}
 	return &healthpb.HealthListResponse{Statuses: out}, nil
 }

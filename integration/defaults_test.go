@@ -16,6 +16,8 @@ func TestServerDefaultsWhenUnset(t *testing.T) {
 		{"PROBEKIT_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test"},
 		{"PROBEKIT_REDIS_ADDR", "127.0.0.1:6379"},
 		{"PROBEKIT_NATS_ADDR", "127.0.0.1:4222"},
+		{"PROBEKIT_AMQP_ADDR", "127.0.0.1:5672"},
+		{"PROBEKIT_MQTT_ADDR", "127.0.0.1:1883"},
 	} {
 		t.Run(tt.env, func(t *testing.T) {
 			t.Setenv(tt.env, "")

@@ -19,7 +19,7 @@ const checkTimeout = 300 * time.Millisecond
 
 // healthyTimeout is the timeout of the runs that must pass. It is generous:
 // a loaded CI machine must not turn a healthy run into a timeout.
-const healthyTimeout = 2 * time.Second
+const healthyTimeout = 10 * time.Second
 
 // target is a real server and a check that talks to it through an address.
 type target struct {
@@ -77,16 +77,55 @@ var targets = []target{
 		cutReason: "connection closed",
 	},
 	{
-		name:      "nats",
-		upstream:  func(t *testing.T) string { return serverAddr(t, "PROBEKIT_NATS_ADDR") },
-		check:     func(t *testing.T, addr string) core.CheckFunc { return natsPing(addr) },
+		name:     "nats",
+		upstream: func(t *testing.T) string { return serverAddr(t, "PROBEKIT_NATS_ADDR") },
+		check: func(t *testing.T, addr string) core.CheckFunc {
+			return must(t)(checks.NATS(addr, checks.NATSOptions{}))
+		},
 		label:     func(addr string) string { return "nats " + addr },
 		chunks:    2,  // INFO, then PONG
 		cut:       10, // inside INFO
 		cutReason: "connection closed",
 	},
+	{
+		name:     "amqp",
+		upstream: func(t *testing.T) string { return serverAddr(t, "PROBEKIT_AMQP_ADDR") },
+		check: func(t *testing.T, addr string) core.CheckFunc {
+			return must(t)(checks.AMQP(addr, checks.AMQPOptions{}))
+		},
+		label: func(addr string) string { return "amqp " + addr },
+		// Connection.Start, Tune, then Open-Ok and Close-Ok (which may
+		// come as one chunk or two).
+		chunks:    4,
+		cut:       10, // inside Connection.Start
+		cutReason: "connection closed",
+	},
+	{
+		name:     "mqtt",
+		upstream: func(t *testing.T) string { return serverAddr(t, "PROBEKIT_MQTT_ADDR") },
+		check: func(t *testing.T, addr string) core.CheckFunc {
+			return must(t)(checks.MQTT(addr, checks.MQTTOptions{}))
+		},
+		label:     func(addr string) string { return "mqtt " + addr },
+		chunks:    1, // CONNACK
+		cut:       2, // inside the four bytes of CONNACK
+		cutReason: "connection closed",
+	},
+	{
+		name:     "mqtt5",
+		upstream: func(t *testing.T) string { return serverAddr(t, "PROBEKIT_MQTT_ADDR") },
+		check: func(t *testing.T, addr string) core.CheckFunc {
+			return must(t)(checks.MQTT(addr, checks.MQTTOptions{Version: checks.MQTT5}))
+		},
+		label:     func(addr string) string { return "mqtt " + addr },
+		chunks:    1,
+		cut:       3,
+		cutReason: "connection closed",
+	},
 	sqlTarget(postgres),
 	sqlTarget(mariadb),
+	replicationTarget(postgres),
+	replicationTarget(mariadb),
 }
 
 // fixture is one target behind a fresh proxy.

@@ -50,6 +50,8 @@ var serverDefaults = map[string]string{
 	"PROBEKIT_MYSQL_DSN":    "root@tcp(127.0.0.1:3306)/test",
 	"PROBEKIT_REDIS_ADDR":   "127.0.0.1:6379",
 	"PROBEKIT_NATS_ADDR":    "127.0.0.1:4222",
+	"PROBEKIT_AMQP_ADDR":    "127.0.0.1:5672",
+	"PROBEKIT_MQTT_ADDR":    "127.0.0.1:1883",
 }
 
 // serverSetting returns the environment variable env, or its default from

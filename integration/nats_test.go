@@ -1,89 +1,73 @@
 package integration_test
 
 import (
-	"bufio"
-	"context"
-	"errors"
-	"fmt"
+	"crypto/tls"
 	"net"
-	"strings"
 	"testing"
-	"time"
 
-	"github.com/probekit/probekit/core"
 	"github.com/probekit/probekit/core/checks"
 )
 
-// natsPing is a NATS protocol check written on top of core's API, as a
-// service would write one for a protocol probekit does not ship: the server
-// speaks first (INFO), the client sends CONNECT and PING and expects PONG.
-// Unlike a TCP check it fails on a server that accepts and never answers.
-func natsPing(addr string) core.CheckFunc {
-	label := "nats " + addr
-	return func(ctx context.Context) error {
-		if err := natsExchange(ctx, addr); err != nil {
-			reason := core.Reason(err)
-			if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
-				reason = "timeout"
-			}
-			return core.Unhealthy(label+": "+reason, err)
-		}
-		return nil
-	}
-}
+// natsServerPath is the nats-server binary the auth and TLS tests start.
+const natsServerPath = "nats-server"
 
-func natsExchange(ctx context.Context, addr string) error {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		if err := conn.SetDeadline(dl); err != nil {
-			return err
-		}
-	}
-	// INFO lists cluster URLs and can run to a few KiB; a longer line is
-	// not NATS, and the check must not buffer it.
-	br := bufio.NewReaderSize(conn, 16<<10)
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		return err
-	}
-	if !strings.HasPrefix(string(line), "INFO ") {
-		return core.Unhealthy("unexpected greeting (not NATS?)", nil)
-	}
-	if _, err := conn.Write([]byte("CONNECT {\"verbose\":false,\"pedantic\":false}\r\nPING\r\n")); err != nil {
-		return err
-	}
-	line, err = br.ReadSlice('\n')
-	if err != nil {
-		return err
-	}
-	switch reply := strings.TrimSpace(string(line)); {
-	case reply == "PONG":
-		return nil
-	case strings.HasPrefix(reply, "-ERR"):
-		return core.Unhealthy("server error", errors.New(reply))
-	default:
-		return core.Unhealthy("unexpected reply", fmt.Errorf("reply %.64q", reply))
-	}
-}
-
-func TestNATS(t *testing.T) {
+func TestNATSServer(t *testing.T) {
 	t.Parallel()
 	addr := serverAddr(t, "PROBEKIT_NATS_ADDR")
-	tcp, err := checks.TCP(addr, checks.TCPOptions{Name: "nats"})
-	if err != nil {
-		t.Fatal(err)
+	for _, opts := range []checks.NATSOptions{{}, {Name: "events"}} {
+		check := must(t)(checks.NATS(addr, opts))
+		if err := check(ctxFor(t, healthyTimeout)); err != nil {
+			t.Errorf("NATS check with %+v: %v", opts, err)
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := tcp(ctx); err != nil {
+	// A TCP dial passes too, but proves less: the NATS check also fails a
+	// server that accepts and never answers (TestFaults).
+	if err := must(t)(checks.TCP(addr, checks.TCPOptions{Name: "nats"}))(ctxFor(t, healthyTimeout)); err != nil {
 		t.Errorf("TCP check: %v", err)
 	}
-	if err := natsPing(addr)(ctx); err != nil {
-		t.Errorf("NATS PING: %v", err)
+}
+
+// TestNATSServerAuth runs the check against nats-servers of its own that
+// require a user and password, a token, or TLS.
+func TestNATSServerAuth(t *testing.T) {
+	t.Parallel()
+	userAddr := localServer(t, natsServerPath, func(port string) []string {
+		return []string{"-a", "127.0.0.1", "-p", port, "--user", "u", "--pass", "p"}
+	})
+	tokenAddr := localServer(t, natsServerPath, func(port string) []string {
+		return []string{"-a", "127.0.0.1", "-p", port, "--auth", "tok-" + port}
+	})
+	certFile, keyFile, pool := certificateFiles(t)
+	tlsAddr := localServer(t, natsServerPath, func(port string) []string {
+		return []string{"-a", "127.0.0.1", "-p", port, "--tls", "--tlscert", certFile, "--tlskey", keyFile}
+	})
+	_, tokenPort, _ := net.SplitHostPort(tokenAddr)
+	tests := []struct {
+		name string
+		addr string
+		opts checks.NATSOptions
+		want string
+	}{
+		{name: "user", addr: userAddr, opts: checks.NATSOptions{Username: "u", Password: "p"}},
+		{name: "wrong password", addr: userAddr, opts: checks.NATSOptions{Username: "u", Password: "wrong"},
+			want: "authentication failed (Authorization Violation)"},
+		{name: "no credentials", addr: userAddr, want: "authentication failed (Authorization Violation)"},
+		{name: "token", addr: tokenAddr, opts: checks.NATSOptions{Token: "tok-" + tokenPort}},
+		{name: "wrong token", addr: tokenAddr, opts: checks.NATSOptions{Token: "nope"},
+			want: "authentication failed (Authorization Violation)"},
+		{name: "tls", addr: tlsAddr, opts: checks.NATSOptions{TLS: &tls.Config{RootCAs: pool}}},
+		{name: "tls required", addr: tlsAddr, want: "server requires TLS"},
+		{name: "tls unknown authority", addr: tlsAddr, opts: checks.NATSOptions{TLS: &tls.Config{}},
+			want: "tls: certificate signed by unknown authority"},
+		{name: "tls not offered", addr: userAddr,
+			opts: checks.NATSOptions{Username: "u", Password: "p", TLS: &tls.Config{RootCAs: pool}},
+			want: "tls: server does not offer TLS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := must(t)(checks.NATS(tt.addr, tt.opts))(ctxFor(t, healthyTimeout))
+			wantResult(t, err, "nats "+tt.addr+": ", tt.want, tt.opts.Password, tt.opts.Token)
+		})
 	}
 }

@@ -60,6 +60,11 @@ const (
 	// BreakerOpenSinceKey is when the breaker last tripped open, as an
 	// RFC 3339 timestamp in UTC.
 	BreakerOpenSinceKey = attribute.Key("probekit.breaker.open_since")
+	// FeatureNameKey is a feature's name (core.FeatureOptions.Name).
+	FeatureNameKey = attribute.Key("probekit.feature.name")
+	// FeatureForcedKey is true while an operator forces the feature on or
+	// off (core.Feature.Force).
+	FeatureForcedKey = attribute.Key("probekit.feature.forced")
 )
 
 // The names of the span events this package adds.

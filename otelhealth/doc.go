@@ -57,7 +57,9 @@
 // probekit.check.duration (s), probekit.check.runs,
 // probekit.check.consecutive_failures,
 // probekit.check.last_success.timestamp (s), probekit.lifecycle.state,
-// probekit.inflight_requests and probekit.breaker.state; see the Metric
+// probekit.inflight_requests, probekit.breaker.state and
+// probekit.feature.enabled (per core.Feature, with whether it is forced);
+// see the Metric
 // constants. The gauges are observed at collection from what the observer
 // remembers, never by running a check.
 //

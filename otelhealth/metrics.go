@@ -40,6 +40,10 @@ const (
 	// reported a transition to one of those through the registry's Notify
 	// (at most 1000 breakers).
 	MetricBreakerState = "probekit.breaker.state"
+	// MetricFeatureEnabled is 1 while a feature (core.Feature) is enabled
+	// and 0 while it is off, with FeatureNameKey and FeatureForcedKey (true
+	// while an operator forces it), read from the registry's features.
+	MetricFeatureEnabled = "probekit.feature.enabled"
 )
 
 // durationBuckets are the bucket bounds, in seconds, of
@@ -64,6 +68,7 @@ type instruments struct {
 	lifecycle   metric.Int64ObservableGauge
 	inflight    metric.Int64ObservableUpDownCounter
 	breaker     metric.Int64ObservableGauge
+	feature     metric.Int64ObservableGauge
 	byLifecycle [len(lifecycleStates)][]metric.ObserveOption
 }
 
@@ -110,13 +115,16 @@ func (o *observer) instrument(m metric.Meter) (metric.Registration, error) {
 	in.breaker, e = m.Int64ObservableGauge(MetricBreakerState, metric.WithUnit("1"),
 		metric.WithDescription("State of each circuit breaker: 1 for the current state (closed, half-open, open), 0 for the others."))
 	wrap(MetricBreakerState, e)
+	in.feature, e = m.Int64ObservableGauge(MetricFeatureEnabled, metric.WithUnit("1"),
+		metric.WithDescription("Whether each feature is usable now: 1 on, 0 off (a check it follows failed, or an operator forced it off)."))
+	wrap(MetricFeatureEnabled, e)
 	if err != nil {
 		return nil, err
 	}
 	for i, s := range lifecycleStates {
 		in.byLifecycle[i] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(LifecycleStateKey.String(s.String())))}
 	}
-	reg, err := m.RegisterCallback(o.observe, in.up, in.failures, in.lastSuccess, in.lifecycle, in.inflight, in.breaker)
+	reg, err := m.RegisterCallback(o.observe, in.up, in.failures, in.lastSuccess, in.lifecycle, in.inflight, in.breaker, in.feature)
 	if err != nil {
 		return nil, fmt.Errorf("otelhealth: New: register callback: %w", err)
 	}
@@ -173,6 +181,14 @@ func (o *observer) observe(_ context.Context, m metric.Observer) error {
 		m.ObserveInt64(in.lifecycle, v, in.byLifecycle[i]...)
 	}
 	m.ObserveInt64(in.inflight, o.h.InFlight().Count())
+	for _, f := range o.h.Features() {
+		st := f.State()
+		var v int64
+		if st.Enabled {
+			v = 1
+		}
+		m.ObserveInt64(in.feature, v, metric.WithAttributes(FeatureNameKey.String(st.Name), FeatureForcedKey.Bool(st.Forced != nil)))
+	}
 
 	o.mu.Lock()
 	defer o.mu.Unlock()

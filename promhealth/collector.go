@@ -15,9 +15,11 @@ import (
 // Collector is a prometheus.Collector that exports a registry's health:
 // per check, its status, latency, runs, failures and last success; per
 // process, the lifecycle state, in-flight requests and the shutdown; per
-// circuit breaker, its state and transitions. It learns check results and
+// circuit breaker, its state and transitions; per feature (core.Feature),
+// whether it is enabled and whether it is forced. It learns check results and
 // transitions as the registry reports them (it is one of its observers) and
-// reads the lifecycle state and the in-flight count at scrape time: a scrape
+// reads the lifecycle state, the in-flight count and the features at scrape
+// time: a scrape
 // never runs a check, never waits on I/O and takes only short locks.
 //
 // Series exist for registered checks and for breakers that reported a
@@ -109,6 +111,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, b := range breakers {
 		b.stats.collect(d, b.name, ch)
 	}
+	collectFeatures(d, c.h, ch)
 }
 
 type namedBreaker struct {

@@ -10,6 +10,7 @@ type descs struct {
 	up, duration, runs, consecutive, lastSuccess, checkTransitions *prometheus.Desc
 	lifecycle, inflight, abandoned, shutdownPhase                  *prometheus.Desc
 	breakerState, breakerTransitions                               *prometheus.Desc
+	featureEnabled, featureForced                                  *prometheus.Desc
 }
 
 func newDescs(l prometheus.Labels) descs {
@@ -50,6 +51,12 @@ func newDescs(l prometheus.Labels) descs {
 		breakerTransitions: prometheus.NewDesc("probekit_breaker_transitions_total",
 			"State changes of a circuit breaker, by the state entered.",
 			[]string{"breaker", "to"}, l),
+		featureEnabled: prometheus.NewDesc("probekit_feature_enabled",
+			"Whether a feature (core.Feature) is usable now: 1 on, 0 off, because a check it follows failed or an operator forced it off.",
+			[]string{"feature"}, l),
+		featureForced: prometheus.NewDesc("probekit_feature_forced",
+			"Whether an operator has forced a feature on or off for a bounded time: 1 forced, 0 following its checks.",
+			[]string{"feature"}, l),
 	}
 }
 
@@ -58,6 +65,7 @@ func (d *descs) describe(ch chan<- *prometheus.Desc) {
 		d.up, d.duration, d.runs, d.consecutive, d.lastSuccess, d.checkTransitions,
 		d.lifecycle, d.inflight, d.abandoned, d.shutdownPhase,
 		d.breakerState, d.breakerTransitions,
+		d.featureEnabled, d.featureForced,
 	} {
 		ch <- x
 	}

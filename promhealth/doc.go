@@ -46,6 +46,12 @@
 //	probekit_breaker_state{breaker,state}           1 for the current state of closed, half-open, open
 //	probekit_breaker_transitions_total{breaker,to}
 //
+// Per feature (core.Feature; read at scrape time, one series each per
+// declared feature):
+//
+//	probekit_feature_enabled{feature}               1 on, 0 off (a followed check failed, or forced off)
+//	probekit_feature_forced{feature}                1 while an operator forces it on or off
+//
 // Enumerations (lifecycle, breaker state) are one series per state with
 // value 1 for the current one, the Prometheus convention for a state set,
 // so that `probekit_breaker_state{state="open"} == 1` selects open breakers.

@@ -1,8 +1,11 @@
 // Package checks provides ready-made health checks for what services depend
-// on: SQL databases, Redis, TCP and HTTP upstreams, DNS, disk space, the Go
-// runtime, a liveness watchdog for worker loops and a startup gate. It
-// imports the standard library only: Redis is spoken over RESP by hand, SQL
-// goes through database/sql with whatever driver the service already uses.
+// on: SQL databases (their replication and their schema version too),
+// Redis, message queues (NATS, AMQP 0-9-1 / RabbitMQ, MQTT 3.1.1 and 5),
+// TCP and HTTP upstreams, DNS, disk space, the Go runtime (goroutines,
+// heap, scheduler latency), worker pool backlogs, a liveness watchdog for
+// worker loops and a startup gate. It imports the standard library only:
+// Redis, NATS, AMQP and MQTT are spoken by hand, SQL goes through
+// database/sql with whatever driver the service already uses.
 //
 // The happy path:
 //
@@ -43,6 +46,9 @@
 //
 //	redis 127.0.0.1:6379: timeout after 800ms
 //	tcp 10.0.0.9:4222: connection refused
+//	nats 10.0.0.9:4222: authentication failed (Authorization Violation)
+//	amqp 10.0.0.8:5672: vhost not found (NOT_ALLOWED)
+//	mqtt 10.0.0.6:1883: bad username or password (CONNACK 4)
 //	http billing.internal:8080: status 503 (want 200-299)
 //	dns db.internal: no such host
 //	postgres: connection refused
@@ -51,5 +57,6 @@
 // values, and of a URL only the host (no user information, path or query). The underlying error, shown in probe
 // responses only with core.Options.ExposeErrors, is scrubbed of what the
 // check knows to be secret (URLs of HTTP errors, Redis passwords echoed in
-// a reply); a driver's own error text is the driver's.
+// a reply, NATS tokens, AMQP and MQTT passwords); a driver's own error text
+// is the driver's.
 package checks

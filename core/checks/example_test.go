@@ -199,3 +199,48 @@ func ExampleGoroutines() {
 	fmt.Println(rep.Status)
 	// Output: ok
 }
+
+// The process's responsiveness as an optional readiness check: degraded
+// while the 99th percentile of scheduling latencies over the last 30s is
+// above 50ms, failed above 250ms, so that a pod whose goroutines are
+// starved (a throttled CPU quota, a runaway loop) says so before its
+// requests time out.
+func ExampleSchedulerLatency() {
+	sched, err := checks.SchedulerLatency(checks.SchedulerLatencyOptions{}) // the defaults: p99, 50ms, 250ms, 30s
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := newRegistry()
+	_ = h.Register(core.Check{Name: "scheduler", Check: sched, Interval: 2 * time.Second, Optional: true})
+
+	// A process that has just started is responsive:
+	fmt.Println(sched(context.Background()))
+	// Output:
+	// <nil>
+}
+
+// A worker pool's job channel: degraded from 80% full, failed when full
+// and when the backlog has not gone down for a minute (the workers are
+// stuck).
+func ExampleQueueChan() {
+	jobs := make(chan string, 10)
+	backlog, err := checks.QueueChan("emails", jobs, checks.QueueOptions{
+		DegradedFraction:    0.8,
+		UnavailableFraction: 0.99,
+		StuckAfter:          time.Minute,
+		StuckUnavailable:    true,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := newRegistry()
+	_ = h.Register(core.Check{Name: "emails-backlog", Check: backlog, Interval: 5 * time.Second})
+
+	for i := range 9 { // no worker is running: the jobs pile up
+		jobs <- fmt.Sprint("mail ", i)
+	}
+	err = backlog(context.Background())
+	fmt.Println(core.Reason(err))
+	// Output:
+	// queue emails: 9 of 10 waiting (max 80%)
+}

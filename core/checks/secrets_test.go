@@ -1,10 +1,13 @@
 package checks_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -46,6 +49,27 @@ func TestFailuresDoNotLeakSecrets(t *testing.T) {
 		return "-ERR \x1b]0;" + strings.Join(args, " ") + strings.Repeat("\u202e", 100) + "\r\n"
 	}))
 	refused := closedAddr(t)
+	// Message-queue servers that echo the credentials they were sent.
+	natsEcho := serve(t, nil, natsServer(natsInfo, nil, func(a natsConnectArgs) string {
+		return "-ERR 'Authorization Violation " + a.User + " " + a.Pass + " " + a.AuthToken + "'\r\n"
+	}))
+	amqpEcho := serve(t, nil, func(c net.Conn) {
+		br := bufio.NewReader(c)
+		var header [8]byte
+		if _, err := io.ReadFull(br, header[:]); err != nil {
+			return
+		}
+		_, _ = c.Write(amqpStart("PLAIN"))
+		if _, args, err := readFrameMethod(br); err == nil {
+			_, response, _ := bytes.Cut(args, []byte("PLAIN"))
+			_, _ = c.Write(amqpCloseMethod(403, "ACCESS_REFUSED "+string(response)))
+		}
+	})
+	mqttEcho := serve(t, nil, (&broker{connack: func(m mqttConnect) string {
+		text := m.username + " " + m.password
+		props := append([]byte{0x1F, 0, byte(len(text))}, text...)
+		return string(append([]byte{0x20, byte(3 + len(props)), 0, 0x86, byte(len(props))}, props...))
+	}}).handle)
 	httpOpts := checks.HTTPOptions{Header: http.Header{"Authorization": {"Bearer " + header}}}
 	withSecrets := func(base string) string {
 		return strings.Replace(base, "http://", "http://app:"+userinfo+"@", 1) + "/healthz?token=" + token
@@ -71,6 +95,16 @@ func TestFailuresDoNotLeakSecrets(t *testing.T) {
 			check: must(t)(checks.SQL((&fakeDB{pingErr: dsnErr}).open(t), checks.SQLOptions{Name: "postgres"}))},
 		{name: "redis-hostile-error", exposeSafe: true,
 			check: must(t)(checks.Redis(hostile.Addr(), checks.RedisOptions{Password: password}))},
+		{name: "nats-echo", exposeSafe: true,
+			check: must(t)(checks.NATS(natsEcho.Addr(), checks.NATSOptions{Username: "app", Password: password}))},
+		{name: "nats-token-echo", exposeSafe: true,
+			check: must(t)(checks.NATS(natsEcho.Addr(), checks.NATSOptions{Token: token}))},
+		{name: "nats-refused", exposeSafe: true,
+			check: must(t)(checks.NATS(refused, checks.NATSOptions{Token: token}))},
+		{name: "amqp-echo", exposeSafe: true,
+			check: must(t)(checks.AMQP(amqpEcho.Addr(), checks.AMQPOptions{Username: "app", Password: password}))},
+		{name: "mqtt-echo", exposeSafe: true,
+			check: must(t)(checks.MQTT(mqttEcho.Addr(), checks.MQTTOptions{Version: checks.MQTT5, Username: "app", Password: password}))},
 		{name: "tcp-refused", exposeSafe: true,
 			check: must(t)(checks.TCP(refused, checks.TCPOptions{Name: "nats"}))},
 		{name: "dns-missing", exposeSafe: true,
@@ -155,6 +189,15 @@ func TestConstructorsDoNotEchoSecrets(t *testing.T) {
 		{"redis user info", func() (any, error) { return checks.Redis(secret+"@cache:6379", checks.RedisOptions{}) }, "RedisOptions.Password"},
 		{"redis password as port", func() (any, error) { return checks.Redis("app:"+secret, checks.RedisOptions{}) }, "port"},
 		{"redis password after port", func() (any, error) { return checks.Redis("cache:6379:"+secret, checks.RedisOptions{}) }, "host:port"},
+		{"nats url", func() (any, error) { return checks.NATS("nats://app:"+secret+"@nats:4222", checks.NATSOptions{}) }, "not a URL"},
+		{"nats user info", func() (any, error) { return checks.NATS(secret+"@nats:4222", checks.NATSOptions{}) }, "NATSOptions"},
+		{"amqp url", func() (any, error) { return checks.AMQP("amqp://app:"+secret+"@rabbit:5672/", checks.AMQPOptions{}) }, "not a URL"},
+		{"amqp user info", func() (any, error) { return checks.AMQP("app:"+secret+"@rabbit:5672", checks.AMQPOptions{}) }, "AMQPOptions"},
+		{"mqtt url", func() (any, error) { return checks.MQTT("mqtts://app:"+secret+"@broker:8883", checks.MQTTOptions{}) }, "not a URL"},
+		{"mqtt user info", func() (any, error) { return checks.MQTT("app:"+secret+"@broker:1883", checks.MQTTOptions{}) }, "MQTTOptions"},
+		{"mqtt client id", func() (any, error) {
+			return checks.MQTT("broker:1883", checks.MQTTOptions{ClientIDPrefix: "pw " + secret})
+		}, "MQTTOptions.ClientIDPrefix"},
 		{"tcp url", func() (any, error) { return checks.TCP("tcp://app:"+secret+"@nats:4222", checks.TCPOptions{}) }, "not a URL"},
 		{"tcp user info", func() (any, error) { return checks.TCP("app:"+secret+"@nats:4222", checks.TCPOptions{}) }, "user info"},
 		{"dns url", func() (any, error) { return checks.DNS("https://app:"+secret+"@db.internal", checks.DNSOptions{}) }, "not a URL"},
@@ -164,6 +207,9 @@ func TestConstructorsDoNotEchoSecrets(t *testing.T) {
 		{"http bad escape", func() (any, error) { return checks.HTTP("http://app:"+secret+"%zz@api/", checks.HTTPOptions{}) }, "does not parse"},
 		{"http no scheme", func() (any, error) { return checks.HTTP("app:"+secret+"@api.internal/healthz", checks.HTTPOptions{}) }, "scheme"},
 		{"http token as scheme", func() (any, error) { return checks.HTTP(secret+"://api.internal/", checks.HTTPOptions{}) }, "scheme"},
+		{"schema table", func() (any, error) {
+			return checks.SchemaVersion(db, 1, checks.SchemaVersionOptions{Table: "t WHERE password='" + secret + "'"})
+		}, "SchemaVersionOptions.Table"},
 		{"disk url", func() (any, error) {
 			return checks.DiskSpace("s3://key:"+secret+"@bucket/data", 1, checks.LimitOptions{})
 		}, "URL"},
@@ -171,11 +217,23 @@ func TestConstructorsDoNotEchoSecrets(t *testing.T) {
 	for i, dsn := range dsnNames {
 		tests = append(tests,
 			ctorCase{fmt.Sprint("redis name ", i), func() (any, error) { return checks.Redis("cache:6379", checks.RedisOptions{Name: dsn}) }, "RedisOptions.Name"},
+			ctorCase{fmt.Sprint("nats name ", i), func() (any, error) { return checks.NATS("nats:4222", checks.NATSOptions{Name: dsn}) }, "NATSOptions.Name"},
+			ctorCase{fmt.Sprint("amqp name ", i), func() (any, error) { return checks.AMQP("rabbit:5672", checks.AMQPOptions{Name: dsn}) }, "AMQPOptions.Name"},
+			ctorCase{fmt.Sprint("mqtt name ", i), func() (any, error) { return checks.MQTT("broker:1883", checks.MQTTOptions{Name: dsn}) }, "MQTTOptions.Name"},
 			ctorCase{fmt.Sprint("tcp name ", i), func() (any, error) { return checks.TCP("nats:4222", checks.TCPOptions{Name: dsn}) }, "TCPOptions.Name"},
 			ctorCase{fmt.Sprint("http name ", i), func() (any, error) { return checks.HTTP("http://api/", checks.HTTPOptions{Name: dsn}) }, "HTTPOptions.Name"},
 			ctorCase{fmt.Sprint("sql name ", i), func() (any, error) { return checks.SQL(db, checks.SQLOptions{Name: dsn}) }, "SQLOptions.Name"},
 			ctorCase{fmt.Sprint("sql pool name ", i), func() (any, error) { return checks.SQLPool(db, checks.SQLPoolOptions{Name: dsn}) }, "SQLPoolOptions.Name"},
 			ctorCase{fmt.Sprint("heartbeat name ", i), func() (any, error) { return checks.NewHeartbeat(dsn, time.Second) }, "name"},
+			ctorCase{fmt.Sprint("postgres replication name ", i), func() (any, error) {
+				return checks.PostgresReplication(db, checks.PostgresReplicationOptions{Name: dsn})
+			}, "PostgresReplicationOptions.Name"},
+			ctorCase{fmt.Sprint("mysql replication name ", i), func() (any, error) {
+				return checks.MySQLReplication(db, checks.MySQLReplicationOptions{Name: dsn})
+			}, "MySQLReplicationOptions.Name"},
+			ctorCase{fmt.Sprint("schema version name ", i), func() (any, error) {
+				return checks.SchemaVersion(db, 1, checks.SchemaVersionOptions{Name: dsn})
+			}, "SchemaVersionOptions.Name"},
 		)
 	}
 	for _, tt := range tests {

@@ -21,7 +21,8 @@ type TCPOptions struct {
 // TCP returns a check that opens a TCP connection to addr ("host:port") and
 // closes it again. It proves that something accepts connections there, not
 // that it answers: a server that accepts and then hangs passes. Prefer a
-// protocol check ([Redis], [HTTP], [SQL]) where one exists.
+// protocol check ([Redis], [HTTP], [SQL], [NATS], [AMQP], [MQTT]) where one
+// exists.
 //
 // The connection attempt is bounded by the context's deadline, or by
 // core.DefaultTimeout if it has none. TCP returns an error if addr is not a

@@ -160,7 +160,7 @@ func consumerEnv(t *testing.T, proxy string) []string {
 
 	overrides := map[string]string{
 		"GOWORK":      "off",
-		"GOFLAGS":     "-mod=mod -modcacherw",
+		"GOFLAGS":     "-mod=mod -modcacherw -trimpath",
 		"GOPROXY":     strings.Join(proxies, ","),
 		"GOMODCACHE":  t.TempDir(),
 		"GONOSUMDB":   "github.com/probekit/*",

@@ -27,6 +27,11 @@ type App struct {
 	Store *Store
 	// Logger is where the registry and the handlers log.
 	Logger *slog.Logger
+	// Recommendations is the feature "recommendations": it follows the
+	// optional redis check, so that GET /orders/{id} adds recommendations
+	// while the cache answers and leaves them out, instead of failing,
+	// while it does not.
+	Recommendations *core.Feature
 	// Metrics serves the Prometheus exposition of Health (promhealth), the
 	// Go runtime and the process. Every example mounts it at MetricsPath
 	// outside the drain middleware: a scrape is not a user request, so it
@@ -74,6 +79,10 @@ func New(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*Ap
 			return nil, errors.Join(err, st.Close())
 		}
 	}
+	recs, err := h.Feature(core.FeatureOptions{Name: "recommendations", Checks: []string{"redis"}})
+	if err != nil {
+		return nil, errors.Join(err, st.Close())
+	}
 	// Close the database only after the last in-flight request is done.
 	if err := h.OnShutdown("store", func(context.Context) error { return st.Close() }); err != nil {
 		return nil, errors.Join(err, st.Close())
@@ -87,7 +96,7 @@ func New(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*Ap
 		m.collector.Close()
 		return nil, errors.Join(err, st.Close())
 	}
-	return &App{Config: cfg, Health: h, Store: st, Logger: logger, Metrics: m.handler, metrics: m}, nil
+	return &App{Config: cfg, Health: h, Store: st, Logger: logger, Recommendations: recs, Metrics: m.handler, metrics: m}, nil
 }
 
 // Close stops the background checks and closes the store. It is safe to
@@ -141,6 +150,7 @@ func PrintTry(w io.Writer, name string, cfg Config, pid int) {
   curl 'localhost:%[2]d/readyz?verbose'         # one line per check, like the Kubernetes apiserver
   curl -H 'Accept: application/health+json' localhost:%[2]d/livez
   curl localhost:%[2]d/orders/1                 # an order from SQLite; /orders/99 is a 404
+  curl -s localhost:%[2]d/readyz | jq .features # "recommendations": on while Redis answers
   curl -s localhost:%[2]d/metrics | grep ^probekit_   # the checks, lifecycle and drain as Prometheus series
   curl 'localhost:%[2]d/slow?ms=8000' & sleep 1; kill -TERM %[3]d
                                                 # readiness 503 at once, the slow request completes, exit 0

@@ -79,6 +79,32 @@ func TestAppReadiness(t *testing.T) {
 	}
 }
 
+// The order page degrades instead of failing: without Redis the feature
+// "recommendations" is off and the order comes without them; an operator
+// forcing it on brings them back.
+func TestAppOrderRecommendations(t *testing.T) {
+	t.Parallel()
+	app := newTestApp(t, closedAddr(t))
+	page := func() OrderPage {
+		t.Helper()
+		code, body := app.Order(context.Background(), "1")
+		p, ok := body.(OrderPage)
+		if code != http.StatusOK || !ok {
+			t.Fatalf("Order(1) = %d %#v", code, body)
+		}
+		return p
+	}
+	if p := page(); p.Recommendations != nil {
+		t.Errorf("recommendations %v while Redis is down (feature %+v)", p.Recommendations, app.Recommendations.State())
+	}
+	if err := app.Recommendations.Force(core.ForceOptions{On: true, Duration: time.Minute, Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := page(); len(p.Recommendations) == 0 {
+		t.Error("no recommendations while forced on")
+	}
+}
+
 func TestAppOrder(t *testing.T) {
 	t.Parallel()
 	app := newTestApp(t, closedAddr(t))
@@ -101,7 +127,7 @@ func TestAppOrder(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("Order(%q) = %d %#v, want %d", tt.id, code, body, tt.wantCode)
 			}
-			if o, ok := body.(Order); code == http.StatusOK && (!ok || strconv.FormatInt(o.ID, 10) != tt.id) {
+			if o, ok := body.(OrderPage); code == http.StatusOK && (!ok || strconv.FormatInt(o.ID, 10) != tt.id) {
 				t.Errorf("Order(%q) body = %#v, want that order", tt.id, body)
 			}
 			if _, ok := body.(Error); code != http.StatusOK && !ok {

@@ -13,9 +13,18 @@ type Error struct {
 	Error string `json:"error"`
 }
 
+// OrderPage is the answer of GET /orders/{id}: the order and, while the
+// feature "recommendations" is on, what to buy with it.
+type OrderPage struct {
+	Order
+	Recommendations []string `json:"recommendations,omitempty"`
+}
+
 // Order answers GET /orders/{id}: it returns the status code and the value
-// to send as JSON, an [Order] or an [Error]. Each framework writes them with
-// its own JSON encoder.
+// to send as JSON, an [OrderPage] or an [Error]. Each framework writes them
+// with its own JSON encoder. Recommendations come with the order only while
+// App.Recommendations is enabled (Redis answers): the page degrades instead
+// of failing.
 func (a *App) Order(ctx context.Context, id string) (int, any) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n < 1 {
@@ -24,7 +33,11 @@ func (a *App) Order(ctx context.Context, id string) (int, any) {
 	o, err := a.Store.Order(ctx, n)
 	switch {
 	case err == nil:
-		return http.StatusOK, o
+		page := OrderPage{Order: o}
+		if a.Recommendations.Enabled() { // an atomic load on the request path
+			page.Recommendations = []string{"Gift wrap", "Express shipping"}
+		}
+		return http.StatusOK, page
 	case errors.Is(err, ErrNotFound):
 		return http.StatusNotFound, Error{"order " + id + " not found"}
 	case errors.Is(err, ErrMigrating):

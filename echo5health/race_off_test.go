@@ -1,0 +1,5 @@
+//go:build !race
+
+package echo5health_test
+
+const raceEnabled = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fiber3health_test
+
+const raceEnabled = false

@@ -1,0 +1,94 @@
+package fiber3health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync/atomic"
+
+	"github.com/gofiber/fiber/v3"
+	"github.com/probekit/probekit/core"
+)
+
+// Run listens on addr over TCP on IPv4 (fiber.NetworkTCP4, the default of
+// fiber's own app.Listen) and serves app until SIGTERM, SIGINT, the end of
+// ctx or a shutdown started elsewhere (h.StartShutdown from a preStop
+// handler, say), then runs or follows h's shutdown sequence with
+// app.ShutdownWithContext as the graceful stop: readiness fails at once, the
+// propagation delay passes while app still serves, the listener closes,
+// in-flight requests drain, shutdown hooks run. See [core.Registry.Run] for
+// the error: nil after a clean shutdown. A nil app or h is an error, returned
+// before listening.
+//
+// Run serves with app.Listener and a fiber.ListenConfig of its own: without
+// fiber's start-up message (the registry logs the lifecycle with log/slog),
+// without prefork, and without ListenConfig.GracefulContext, since the
+// shutdown sequence calls app.ShutdownWithContext itself. The app's
+// OnListen, OnPreShutdown and OnPostShutdown hooks run as usual. For IPv6, a
+// Unix socket or TLS, open the listener yourself and call [Serve].
+func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) error {
+	if err := validate(app, h); err != nil {
+		return err
+	}
+	ln, err := net.Listen(fiber.NetworkTCP4, addr)
+	if err != nil {
+		// A listen error (address in use) is a serve failure like any
+		// other: through h.Run, the shutdown hooks run before it is returned.
+		err = fmt.Errorf("fiber3health: listen: %w", err)
+		return h.Run(ctx, func() error { return err }, func(context.Context) error { return nil })
+	}
+	return Serve(ctx, app, ln, h)
+}
+
+// Serve is Run on a listener the caller opened: port 0 in tests, a
+// tls.NewListener for TLS, a socket handed over by systemd. It closes ln,
+// also when app or h is nil, which is an error.
+//
+// fasthttp takes a listener that fails (closed by someone else, say) for a
+// normal stop and returns nil; Serve returns an error wrapping net.ErrClosed
+// instead when serving ends before the shutdown sequence stopped it, as it
+// also does when app.Shutdown is called directly instead of ctx being
+// cancelled.
+//
+// One fasthttp goroutine, the worker pool's cleaner, outlives Serve by up to
+// app.Server().MaxIdleWorkerDuration (10s by default) before it notices the
+// stop and exits.
+func Serve(ctx context.Context, app *fiber.App, ln net.Listener, h *core.Registry) error {
+	if err := validate(app, h); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	var stopping atomic.Bool
+	serve := func() error {
+		err := app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true})
+		if err == nil && !stopping.Load() {
+			return fmt.Errorf("fiber3health: serving ended before shutdown: %w", net.ErrClosed)
+		}
+		return err
+	}
+	stop := func(ctx context.Context) error {
+		stopping.Store(true)
+		err := app.ShutdownWithContext(ctx)
+		// fasthttp only closes the listeners its Serve has registered: if
+		// shutdown comes before app.Listener got that far, closing ln here
+		// is what makes it return.
+		if cerr := ln.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+			err = errors.Join(err, cerr)
+		}
+		return err
+	}
+	return h.Run(ctx, serve, stop)
+}
+
+// validate rejects what would otherwise serve normally and then fail with a
+// nil dereference at shutdown.
+func validate(app *fiber.App, h *core.Registry) error {
+	switch {
+	case app == nil:
+		return errors.New("fiber3health: app is nil")
+	case h == nil:
+		return errors.New("fiber3health: registry is nil")
+	}
+	return nil
+}
