@@ -96,6 +96,28 @@ type Check struct {
 	// Only meaningful with Interval > 0.
 	InitialDelay time.Duration
 
+	// ReuseWindow, when > 0, is how long the outcome of a synchronous call
+	// (Interval 0) is reused: a probe that arrives less than ReuseWindow
+	// after a call returned gets that call's result, without a call of its
+	// own. Probes that arrive while a call runs always share it; the window
+	// extends that to the probes of a storm that arrive just after it
+	// (many load balancers, a probe burst), so that the dependency is
+	// called once per wave. Default: 0, no reuse: every probe that finds no
+	// call running calls the check, so that a probe right after a change
+	// (a flag set, a dependency back) sees it. A window of the order of the
+	// check's own duration, well below the probe period (the kubelet's is
+	// 1s at least, 10s by default), suits most expensive checks.
+	//
+	// Only an outcome the call returned within its Timeout is reused:
+	// after a timeout or a stuck call the next probe tries again (at most
+	// one call at a time still holds). A reused result is not a new
+	// outcome: it does not count towards FailureThreshold or
+	// SuccessThreshold and reaches no observer again. It serves every
+	// probe that reads the check: any kind, with or without ?exclude, the
+	// per-check path, and Registry.Evaluate. It must be 0 with
+	// Interval > 0, whose probes read the stored result anyway.
+	ReuseWindow time.Duration
+
 	// FailureThreshold is how many consecutive failures it takes to report a
 	// healthy check as failed. Default: 1.
 	FailureThreshold int
@@ -132,13 +154,16 @@ func (c Check) normalize(defaultTimeout time.Duration) (Check, error) {
 	for _, d := range []struct {
 		field string
 		v     time.Duration
-	}{{"Timeout", c.Timeout}, {"Interval", c.Interval}, {"InitialDelay", c.InitialDelay}} {
+	}{{"Timeout", c.Timeout}, {"Interval", c.Interval}, {"InitialDelay", c.InitialDelay}, {"ReuseWindow", c.ReuseWindow}} {
 		if d.v < 0 {
 			return c, fmt.Errorf("%w %q: %s is negative (%v)", ErrInvalidCheck, c.Name, d.field, d.v)
 		}
 	}
 	if c.InitialDelay > 0 && c.Interval == 0 {
 		return c, fmt.Errorf("%w %q: InitialDelay needs Interval > 0", ErrInvalidCheck, c.Name)
+	}
+	if c.ReuseWindow > 0 && c.Interval > 0 {
+		return c, fmt.Errorf("%w %q: ReuseWindow is for synchronous checks: it needs Interval 0", ErrInvalidCheck, c.Name)
 	}
 	if c.FailureThreshold < 0 {
 		return c, fmt.Errorf("%w %q: FailureThreshold must be >= 1, got %d", ErrInvalidCheck, c.Name, c.FailureThreshold)

@@ -55,14 +55,16 @@ var (
 
 func (h handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	var resp ProbeResponse
+	var lend lentBody // the body, written below and then no longer needed
+	defer lend.release()
 	if kind, check, ok := matchRequest(req.URL); ok {
-		resp = h.r.Probe(req.Context(), ProbeRequest{
+		resp = h.r.probe(req.Context(), ProbeRequest{
 			Method:   req.Method,
 			Kind:     kind,
 			Check:    check,
 			RawQuery: req.URL.RawQuery,
 			Accept:   req.Header.Get("Accept"),
-		})
+		}, &lend)
 	} else {
 		resp = withBody(ProbeRequest{Method: req.Method}, http.StatusNotFound, contentTypeText, notFound)
 	}

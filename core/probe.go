@@ -85,16 +85,6 @@ func (p *ProbeResponse) Headers(set func(key, value string)) {
 	}
 }
 
-// format is one of the response encodings.
-type format uint8
-
-const (
-	formatJSON format = iota
-	formatHealthJSON
-	formatVerbose
-	numFormats
-)
-
 // rendered is a pre-rendered response, valid while the registry's gen
 // equals its gen.
 type rendered struct {
@@ -129,6 +119,13 @@ func kindIndex(k Kind) int {
 // status of an internal failure: a wiring mistake fails every probe visibly
 // instead of crashing the process.
 func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
+	return r.probe(ctx, req, nil)
+}
+
+// probe is Probe; with lend, a body made for this request only may be a
+// scratch buffer lent through it (see lentBody), for core's own handler,
+// which writes it at once.
+func (r *Registry) probe(ctx context.Context, req ProbeRequest, lend *lentBody) ProbeResponse {
 	if r == nil {
 		return withBody(req, http.StatusInternalServerError, contentTypeText, nilRegistry)
 	}
@@ -155,11 +152,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 		if s == nil || s.check.Kinds&req.Kind == 0 {
 			return r.plain(req, http.StatusNotFound, "unknown "+req.Kind.String()+" check "+quote(req.Check), "")
 		}
-		res := s.evaluate(ctx)
-		r.explainUnrun(s, &res)
-		assumeAlive(req.Kind, &res)
-		rep := Report{Kind: req.Kind, Status: res.Status, Message: res.Message, Time: r.now(), Checks: []Result{res}}
-		code, ct, body := r.render(&rep, f, req.Kind.String(), nil)
+		code, ct, body := r.respondCheck(ctx, s, req.Kind, f, lend)
 		return withBody(req, code, ct, body)
 	}
 
@@ -181,17 +174,16 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 		if e := slot.Load(); e != nil && e.gen == gen {
 			return withBody(req, e.code, e.contentType, e.body)
 		}
-		rep := r.evaluate(ctx, req.Kind, nil)
 		e := &rendered{gen: gen}
-		e.code, e.contentType, e.body = r.render(&rep, f, req.Kind.String(), nil)
+		// A body of its own (no lend): it is kept for later probes.
+		e.code, e.contentType, e.body = r.respond(ctx, req.Kind, nil, f, nil)
 		if r.gen.Load() == gen { // a transition during evaluation re-renders next time
 			slot.Store(e)
 		}
 		return withBody(req, e.code, e.contentType, e.body)
 	}
 
-	rep := r.evaluate(ctx, req.Kind, exclude)
-	code, ct, body := r.render(&rep, f, req.Kind.String(), exclude)
+	code, ct, body := r.respond(ctx, req.Kind, exclude, f, lend)
 	return withBody(req, code, ct, body)
 }
 
@@ -216,32 +208,6 @@ func (r *Registry) cacheable(kind Kind) bool {
 		}
 	}
 	return true
-}
-
-// StatusCode maps a status to the HTTP code the probes answer with.
-func (r *Registry) StatusCode(s Status) int {
-	switch {
-	case s == StatusOK:
-		return http.StatusOK
-	case s == StatusDegraded && !r.opts.DegradedUnavailable:
-		return http.StatusOK
-	}
-	return http.StatusServiceUnavailable
-}
-
-// render encodes rep in format f; name is the verbose form's last-line name
-// and excluded the checks the request excluded, which only the verbose form
-// lists.
-func (r *Registry) render(rep *Report, f format, name string, excluded []string) (int, string, []byte) {
-	code := r.StatusCode(rep.Status)
-	m := meta{service: r.opts.Service, version: r.opts.Version, instance: r.opts.Instance}
-	switch f {
-	case formatHealthJSON:
-		return code, contentTypeHealthJSON, appendHealthJSON(make([]byte, 0, 512), rep, m)
-	case formatVerbose:
-		return code, contentTypeText, appendVerbose(make([]byte, 0, 256), rep, excluded, name, code == http.StatusOK)
-	}
-	return code, contentTypeJSON, appendJSON(make([]byte, 0, 512), rep, m)
 }
 
 func (r *Registry) plain(req ProbeRequest, code int, msg, allow string) ProbeResponse {

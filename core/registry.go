@@ -178,8 +178,9 @@ type Registry struct {
 	// hooksTaken: the shutdown sequence has taken the hooks to run them.
 	hooksTaken bool
 
-	loops sync.WaitGroup // background schedulers, one per background check
-	calls callTracker    // check function calls (runner goroutines)
+	loops   sync.WaitGroup // background schedulers, one per background check
+	calls   callTracker    // check function calls
+	workers workerPool     // the goroutines that make synchronous and background calls
 
 	// gen changes whenever anything a report shows changes; pre-rendered
 	// responses are valid while their gen matches.
@@ -321,6 +322,7 @@ func (r *Registry) Close() error {
 	r.mu.Unlock()
 
 	r.loops.Wait()
+	defer r.workers.close()
 	if r.calls.wait(longest) {
 		return nil
 	}

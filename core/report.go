@@ -5,10 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Report is the outcome of evaluating one probe kind.
@@ -60,7 +59,11 @@ func (r *Registry) Evaluate(ctx context.Context, kind Kind, exclude ...string) (
 			return Report{}, fmt.Errorf("core: exclude %q: %w for %s", name, ErrUnknownCheck, kind)
 		}
 	}
-	return r.evaluate(ctx, kind, excludeSet(slices.Clone(exclude))), nil
+	var ev evaluation
+	defer ev.release()
+	rep := r.evaluate(ctx, kind, excludeSet(slices.Clone(exclude)), &ev)
+	rep.Checks = slices.Clone(rep.Checks) // ev's buffers go back to their pool
+	return rep, nil
 }
 
 // startingExcluded is the message of a startup or readiness report made
@@ -70,9 +73,11 @@ func (r *Registry) Evaluate(ctx context.Context, kind Kind, exclude ...string) (
 const startingExcluded = "starting: only a probe without exclude can end startup"
 
 // evaluate makes the report of kind; exclude is sorted and free of
-// duplicates (see excludeSet). Readiness reports carry the features.
-func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Report {
-	rep := r.evaluateChecks(ctx, kind, exclude)
+// duplicates (see excludeSet). Readiness reports carry the features. The
+// report's Checks are in ev's buffers, valid until ev is released; its
+// Features are its own.
+func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string, ev *evaluation) Report {
+	rep := r.evaluateChecks(ctx, kind, exclude, ev)
 	if kind == Readiness {
 		rep.Features = r.featureStates()
 	}
@@ -80,7 +85,7 @@ func (r *Registry) evaluate(ctx context.Context, kind Kind, exclude []string) Re
 }
 
 // evaluateChecks makes the report of kind without its features.
-func (r *Registry) evaluateChecks(ctx context.Context, kind Kind, exclude []string) Report {
+func (r *Registry) evaluateChecks(ctx context.Context, kind Kind, exclude []string, ev *evaluation) Report {
 	if kind == Readiness && r.State() >= StateDraining {
 		return r.shuttingDown(kind)
 	}
@@ -90,11 +95,13 @@ func (r *Registry) evaluateChecks(ctx context.Context, kind Kind, exclude []stri
 		// alongside it, so a probe while starting takes one timeout, not
 		// two; when the gate answers at once (no startup check, or only
 		// background ones), readiness checks run only once it has passed.
-		gate := r.startChecks(ctx, Startup, exclude)
-		var own pending
+		gate := r.startChecks(ctx, Startup, exclude, true)
+		ev.gate = gate
+		var own *pending
 		early := kind == Readiness && gate.calling()
 		if early {
-			own = r.startChecks(ctx, kind, exclude)
+			own = r.startChecks(ctx, kind, exclude, false)
+			ev.own = own
 		}
 		startup := r.aggregate(Startup, gate.wait(ctx))
 		if startup.Status == StatusUnavailable {
@@ -115,11 +122,13 @@ func (r *Registry) evaluateChecks(ctx context.Context, kind Kind, exclude []stri
 		if !early {
 			// The gate answered without a call: becoming ready comes first,
 			// then the readiness checks, in the logs as in time.
-			own = r.startChecks(ctx, kind, exclude)
+			own = r.startChecks(ctx, kind, exclude, true)
+			ev.own = own
 		}
 		rep = r.aggregate(kind, own.wait(ctx))
 	} else {
-		rep = r.aggregate(kind, r.startChecks(ctx, kind, exclude).wait(ctx))
+		ev.own = r.startChecks(ctx, kind, exclude, true)
+		rep = r.aggregate(kind, ev.own.wait(ctx))
 	}
 	if kind == Readiness && r.State() >= StateDraining {
 		// Shutdown began while the checks ran: from its first moment,
@@ -133,21 +142,50 @@ func (r *Registry) shuttingDown(kind Kind) Report {
 	return Report{Kind: kind, Status: StatusUnavailable, Message: "shutting down", Time: r.now()}
 }
 
-// pending is a set of check evaluations that have been started.
-type pending struct {
-	states  []*checkState
-	runs    []*run
-	results []Result
-	skipped int // checks of the kind left out by exclude
+// evaluation holds the pending sets of one evaluation (the startup gate's
+// and the kind's own) until its report has been used: the report's Checks
+// live in their buffers.
+type evaluation struct{ gate, own *pending }
+
+// release returns the evaluation's buffers to their pool.
+func (ev *evaluation) release() {
+	ev.gate.release()
+	ev.own.release()
+	ev.gate, ev.own = nil, nil
 }
+
+// pending is a set of check evaluations that have been started. Pending
+// sets are pooled with their buffers, so that a probe's evaluation
+// allocates only the calls it starts (see run).
+//
+// The calls a pending set starts go to one worker as a batch, made one
+// after the other: fast checks then cost one goroutine hand-off per probe,
+// not one per check. A slow call holds the others back no longer than
+// spillDelay: then the waiting evaluation spills the calls not yet begun
+// onto workers of their own (Registry.await), and so does release, so that
+// no call is left behind an evaluation that stopped waiting.
+type pending struct {
+	reg     *Registry
+	w       *waiter // waits for the runs; nil when no run was started or joined
+	states  []*checkState
+	runs    []*run // runs[i]: the call states[i] waits for, or nil
+	results []Result
+	batch   *run // the calls started here, chained by run.next; nil if none
+	skipped int  // checks of the kind left out by exclude
+}
+
+var pendings = sync.Pool{New: func() any { return new(pending) }}
 
 // startChecks starts every synchronous check of kind (except those in
 // exclude, sorted) and reads the background ones, without waiting for
-// anything.
-func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string) pending {
-	all := r.snapshotChecks()
-	p := pending{states: make([]*checkState, 0, len(all))}
-	for _, s := range all {
+// anything. With batch, the calls it starts go to one worker (see
+// pending); else each to its own, for an evaluation that may not wait for
+// them at once (the readiness calls a probe starts alongside the startup
+// gate).
+func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string, batch bool) *pending {
+	p := pendings.Get().(*pending)
+	p.reg = r
+	for _, s := range r.snapshotChecks() {
 		switch {
 		case s.check.Kinds&kind == 0:
 		case isExcluded(exclude, s.check.Name):
@@ -156,21 +194,41 @@ func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string)
 			p.states = append(p.states, s)
 		}
 	}
-	p.results = make([]Result, len(p.states))
-	p.runs = make([]*run, len(p.states))
+	p.results = slices.Grow(p.results[:0], len(p.states))[:len(p.states)]
+	p.runs = slices.Grow(p.runs[:0], len(p.states))[:len(p.states)]
+	var last *run
+	now := r.now() // one reading for all the calls: they start together
 	for i, s := range p.states {
 		if s.check.Interval > 0 {
 			p.results[i] = s.last()
 			r.explainUnrun(s, &p.results[i])
 			continue
 		}
-		p.runs[i], p.results[i] = s.begin(ctx, false)
+		if p.w == nil {
+			p.w = getWaiter()
+		}
+		rn, res, started := s.begin(ctx, false, p.w, now)
+		p.runs[i], p.results[i] = rn, res
+		switch {
+		case !started:
+		case !batch:
+			rn.claim()
+			r.workers.dispatch(rn)
+		case last == nil:
+			p.batch, last = rn, rn
+		default:
+			last.next, last = rn, rn
+		}
+	}
+	if p.batch != nil {
+		p.batch.claim()
+		r.workers.dispatch(p.batch)
 	}
 	return p
 }
 
 // calling reports whether any check of p is running a call to wait for.
-func (p pending) calling() bool {
+func (p *pending) calling() bool {
 	for _, rn := range p.runs {
 		if rn != nil {
 			return true
@@ -181,13 +239,42 @@ func (p pending) calling() bool {
 
 // wait waits for every started run, each until its own deadline: the checks
 // run concurrently, so this takes as long as the slowest, not the sum.
-func (p pending) wait(ctx context.Context) []Result {
-	for i, rn := range p.runs {
-		if rn != nil {
-			p.results[i] = p.states[i].wait(ctx, rn)
-		}
+func (p *pending) wait(ctx context.Context) []Result {
+	if p.w != nil {
+		p.reg.await(ctx, p.w, p.states, p.runs, p.results, p.batch)
 	}
 	return p.results
+}
+
+// release spills the calls of p's batch not yet begun, takes p's waiter
+// off the runs it did not wait for (an evaluation that answered "starting"
+// without waiting for the readiness calls it started) and returns p to its
+// pool. A nil p is a no-op.
+func (p *pending) release() {
+	if p == nil {
+		return
+	}
+	if p.batch != nil {
+		p.reg.workers.spill(p.batch)
+	}
+	if p.w != nil {
+		for i, rn := range p.runs {
+			if rn != nil {
+				s := p.states[i]
+				s.mu.Lock()
+				if !rn.done {
+					s.leave(rn, p.w)
+				}
+				s.mu.Unlock()
+			}
+		}
+		p.w.put()
+	}
+	clear(p.states)
+	clear(p.runs)
+	clear(p.results)
+	*p = pending{states: p.states[:0], runs: p.runs[:0], results: p.results[:0]}
+	pendings.Put(p)
 }
 
 // excludeSet sorts names and drops duplicates, in place, so that
@@ -273,244 +360,23 @@ func assumeAlive(kind Kind, res *Result) {
 	}
 }
 
-// meta is what every rendered report says about the service.
-type meta struct {
-	service, version, instance string
+// respond evaluates kind (without the checks in exclude, sorted) and
+// encodes the report in f: the probe layer's one call into the report
+// layer for a whole kind. lend: see encode.
+func (r *Registry) respond(ctx context.Context, kind Kind, exclude []string, f format, lend *lentBody) (code int, contentType string, body []byte) {
+	var ev evaluation
+	defer ev.release()
+	rep := r.evaluate(ctx, kind, exclude, &ev)
+	return r.encode(&rep, f, exclude, lend)
 }
 
-const timeLayout = "2006-01-02T15:04:05.000Z07:00"
-
-// appendJSON renders rep in probekit's JSON format.
-func appendJSON(b []byte, rep *Report, m meta) []byte {
-	b = append(b, `{"status":`...)
-	b = appendString(b, rep.Status.String())
-	b = append(b, `,"message":`...)
-	b = appendString(b, rep.Message)
-	b = append(b, `,"timestamp":`...)
-	b = appendTime(b, rep.Time)
-	b = append(b, `,"service":`...)
-	b = appendString(b, m.service)
-	b = append(b, `,"version":`...)
-	b = appendString(b, m.version)
-	b = append(b, `,"instance":`...)
-	b = appendString(b, m.instance)
-	b = append(b, `,"checks":{`...)
-	for i := range rep.Checks {
-		c := &rep.Checks[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, c.Name)
-		b = append(b, `:{"status":`...)
-		b = appendString(b, c.Status.String())
-		b = append(b, `,"message":`...)
-		b = appendString(b, c.Message)
-		b = append(b, `,"duration_ms":`...)
-		b = appendMillis(b, c.Duration)
-		b = append(b, `,"last_success":`...)
-		b = appendTime(b, c.LastSuccess)
-		b = append(b, `,"consecutive_failures":`...)
-		b = strconv.AppendInt(b, int64(c.ConsecutiveFailures), 10)
-		b = append(b, `,"critical":`...)
-		b = strconv.AppendBool(b, c.Critical)
-		b = append(b, '}')
-	}
-	b = append(b, '}')
-	b = appendFeaturesJSON(b, rep.Features)
-	return append(b, "}\n"...)
-}
-
-// appendHealthJSON renders rep in the IETF draft "Health Check Response
-// Format for HTTP APIs" (application/health+json): status pass/warn/fail and
-// checks keyed "{componentName}:{measurementName}", here "name:responseTime".
-func appendHealthJSON(b []byte, rep *Report, m meta) []byte {
-	b = append(b, `{"status":`...)
-	b = appendString(b, rep.Status.healthJSON())
-	if m.version != "" {
-		b = append(b, `,"version":`...)
-		b = appendString(b, m.version)
-	}
-	if m.service != "" {
-		b = append(b, `,"serviceId":`...)
-		b = appendString(b, m.service)
-	}
-	if m.instance != "" {
-		b = append(b, `,"description":`...)
-		b = appendString(b, m.service+" on "+m.instance)
-	}
-	if rep.Message != "" {
-		b = append(b, `,"output":`...)
-		b = appendString(b, rep.Message)
-	}
-	b = append(b, `,"checks":{`...)
-	for i := range rep.Checks {
-		c := &rep.Checks[i]
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendString(b, c.Name+":responseTime")
-		b = append(b, `:[{"componentId":`...)
-		b = appendString(b, c.Name)
-		b = append(b, `,"observedValue":`...)
-		b = appendMillis(b, c.Duration)
-		b = append(b, `,"observedUnit":"ms","status":`...)
-		b = appendString(b, c.Status.healthJSON())
-		b = append(b, `,"time":`...)
-		b = appendTime(b, c.Time)
-		if c.Message != "" {
-			b = append(b, `,"output":`...)
-			b = appendString(b, c.Message)
-		}
-		b = append(b, "}]"...)
-	}
-	b = appendFeaturesHealthJSON(b, rep.Features, len(rep.Checks) > 0)
-	return append(b, "}}\n"...)
-}
-
-// appendVerbose renders rep in the Kubernetes apiserver's ?verbose text
-// form: "[+]name ok", "[-]name failed: reason" (or "degraded: reason"), and
-// "[+]name excluded: ok" for each check in excluded, in name order, then
-// "{name} check passed" or "failed". A failure no check line explains
-// (shutting down, starting) gets a line of its own. Messages are escaped
-// for a terminal (see appendText); check names need no escaping.
-func appendVerbose(b []byte, rep *Report, excluded []string, name string, passed bool) []byte {
-	if rep.Message == "shutting down" && len(rep.Checks) == 0 {
-		b = append(b, "[-]shutdown failed: shutting down\n"...)
-	}
-	explained := passed
-	for i := range rep.Checks {
-		c := &rep.Checks[i]
-		for len(excluded) > 0 && excluded[0] < c.Name {
-			b = appendExcluded(b, excluded[0])
-			excluded = excluded[1:]
-		}
-		if c.Status == StatusOK {
-			b = append(b, "[+]"...)
-			b = append(b, c.Name...)
-			b = append(b, " ok\n"...)
-			continue
-		}
-		explained = true
-		b = append(b, "[-]"...)
-		b = append(b, c.Name...)
-		if c.Status == StatusDegraded || !c.Critical {
-			b = append(b, " degraded: "...)
-		} else {
-			b = append(b, " failed: "...)
-		}
-		msg := c.Message
-		if msg == "" || msg == "failed" {
-			msg = "reason withheld"
-		}
-		b = appendText(b, msg)
-		b = append(b, '\n')
-	}
-	for _, x := range excluded {
-		b = appendExcluded(b, x)
-	}
-	if !explained && rep.Message == startingExcluded {
-		b = append(b, "[-]startup failed: "+startingExcluded+"\n"...)
-	}
-	b = append(b, name...)
-	if passed {
-		return append(b, " check passed\n"...)
-	}
-	return append(b, " check failed\n"...)
-}
-
-func appendExcluded(b []byte, name string) []byte {
-	b = append(b, "[+]"...)
-	b = append(b, name...)
-	return append(b, " excluded: ok\n"...)
-}
-
-// appendText appends s for a plain-text line that may reach a terminal:
-// line breaks and tabs become spaces (one check is one line); other C0
-// controls, DEL, C1 controls, the line and paragraph separators and the
-// bidirectional overrides become \u00XX-style escapes, as in the JSON
-// forms; each invalid UTF-8 byte becomes U+FFFD. The output is valid UTF-8
-// that no terminal interprets.
-func appendText(b []byte, s string) []byte {
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '\n' || c == '\r' || c == '\t':
-				b = append(b, ' ')
-			case c < 0x20 || c == 0x7f:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = utf8.AppendRune(b, utf8.RuneError)
-		case r < 0xa0, r == '\u2028', r == '\u2029', 0x202a <= r && r <= 0x202e, 0x2066 <= r && r <= 0x2069:
-			b = append(b, '\\', 'u', hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return b
-}
-
-func appendTime(b []byte, t time.Time) []byte {
-	if t.IsZero() {
-		return append(b, "null"...)
-	}
-	b = append(b, '"')
-	b = t.UTC().AppendFormat(b, timeLayout)
-	return append(b, '"')
-}
-
-func appendMillis(b []byte, d time.Duration) []byte {
-	return strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', -1, 64)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, and
-// <, > and & are escaped as encoding/json does, so the output is safe to
-// embed in HTML. DEL, the C1 controls (U+009B is CSI, which terminals obey
-// in UTF-8) and the bidirectional overrides are escaped as well, as in the
-// verbose form: `curl /readyz` prints this on a terminal.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				b = append(b, '\\', c)
-			case c == '\n':
-				b = append(b, '\\', 'n')
-			case c == '\r':
-				b = append(b, '\\', 'r')
-			case c == '\t':
-				b = append(b, '\\', 't')
-			case c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x7f:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			default:
-				b = append(b, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, `\ufffd`...)
-		case r < 0xa0, r == '\u2028', r == '\u2029', 0x202a <= r && r <= 0x202e, 0x2066 <= r && r <= 0x2069:
-			b = append(b, '\\', 'u', hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
-		default:
-			b = append(b, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(b, '"')
+// respondCheck evaluates the one check s for a probe of kind and encodes
+// its report in f: the per-check path (/readyz/{check}).
+func (r *Registry) respondCheck(ctx context.Context, s *checkState, kind Kind, f format, lend *lentBody) (code int, contentType string, body []byte) {
+	res := s.evaluate(ctx)
+	r.explainUnrun(s, &res)
+	assumeAlive(kind, &res)
+	checks := [1]Result{res}
+	rep := Report{Kind: kind, Status: res.Status, Message: res.Message, Time: r.now(), Checks: checks[:]}
+	return r.encode(&rep, f, nil, lend)
 }

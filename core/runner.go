@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,30 +15,27 @@ import (
 // (single-flight). Probes that arrive while a call is running join it
 // (coalescing) and wait for it no longer than its deadline. A call that outlives
 // its deadline is recorded as a timeout and abandoned; until it returns, the
-// function is not called again and every evaluation fails at once.
+// function is not called again and every evaluation fails at once. A call
+// that returned within its deadline is reused, without a new call, by the
+// probes that arrive within Check.ReuseWindow of its end.
+//
+// Calls run on the registry's worker goroutines (see workerPool), never on
+// the caller's; an evaluation waits for all the calls it needs with one
+// waiter, one timer (see await).
 type checkState struct {
 	check Check
 	reg   *Registry
 
-	mu      sync.Mutex // guards the fields below
-	running *run       // the call in progress, or nil
-	ran     bool       // a result has been recorded
-	status  Status     // reported status, after thresholds
-	succ    int        // consecutive successes
-	result  Result     // last recorded result
+	mu         sync.Mutex // guards the fields below
+	running    *run       // the call in progress, or nil
+	ran        bool       // a result has been recorded
+	status     Status     // reported status, after thresholds
+	succ       int        // consecutive successes
+	result     Result     // last recorded result
+	reuseUntil time.Time  // until when result, the outcome of a call that returned in time, is reused (Check.ReuseWindow)
 
 	reported  atomic.Uint32              // status, readable without mu (features follow it)
 	followers atomic.Pointer[[]*Feature] // features that follow the check; copied on write
-}
-
-// run is one call of a check function, shared by every evaluation that joins it.
-type run struct {
-	deadline time.Time
-	done     chan struct{} // closed when the function has returned
-	recorded bool          // result holds the run's outcome; guarded by checkState.mu
-	returned bool          // the function returned and its outcome is recorded: only observers remain; guarded by checkState.mu
-	result   Result
-	counted  time.Time // when a stuck-call failure was last counted; guarded by checkState.mu
 }
 
 func newCheckState(c Check, r *Registry) *checkState {
@@ -66,76 +64,104 @@ func (s *checkState) last() Result {
 	return s.result
 }
 
-// begin joins the call in progress or starts a new one under parent. A
-// probe's call ignores the cancellation of parent (other probes may share
-// the call; it has its own deadline); a background call stops with parent.
+// begin joins the call in progress or starts a new one under parent, and
+// registers w (unless nil) to wait for it; now is the registry's time. A probe's call ignores the
+// cancellation of parent (other probes may share the call; it has its own
+// deadline); a background call stops with parent.
+//
+// A result that a call returned in time less than Check.ReuseWindow ago is
+// the answer, at once and without a call.
 //
 // If the call in progress is stuck past its deadline, begin answers at once
 // with a nil run and a failed result. Such a stuck call counts one more
 // failure (and reaches observers) at most once per Timeout, however many
 // probes ask, so a probe storm cannot inflate the failure count while a
 // kubelet probing every few seconds still moves the thresholds.
-func (s *checkState) begin(parent context.Context, background bool) (*run, Result) {
-	now := s.reg.now()
+//
+// A run begin starts (started) is the caller's to hand to a worker: on its
+// own (workerPool.dispatch) or in a batch (see pending).
+func (s *checkState) begin(parent context.Context, background bool, w *waiter, now time.Time) (r *run, res Result, started bool) {
 	s.mu.Lock()
-	if r := s.running; r != nil && r.returned && now.Before(r.deadline) {
+	r = s.running
+	switch {
+	case r != nil && r.returned && now.Before(r.deadline):
 		// The call is over and its observers are being called: its outcome
 		// is the answer (see finish).
-		res := r.result
+		res = r.result
 		s.mu.Unlock()
-		return nil, res
-	}
-	if r := s.running; r != nil && !r.returned {
+		return nil, res, false
+	case r == nil && now.Before(s.reuseUntil):
+		res = s.result
+		s.mu.Unlock()
+		return nil, res, false
+	case r != nil && !r.returned:
 		if now.Before(r.deadline) {
+			s.join(r, w)
 			s.mu.Unlock()
-			return r, Result{}
+			return r, Result{}, false
 		}
 		if r.recorded && now.Sub(r.counted) < s.check.Timeout {
-			res := s.result
+			res = s.result
 			res.Message = s.message(errStillRunning)
 			s.mu.Unlock()
-			return nil, res
+			return nil, res, false
 		}
-		res, events := s.recordLocked(errStillRunning, s.check.Timeout, now)
+		var events []Transition
+		res, events = s.recordLocked(errStillRunning, s.check.Timeout, now)
 		r.recorded, r.result, r.counted = true, res, now
 		s.mu.Unlock()
 		s.emitElsewhere(res, events)
-		return nil, res
+		return nil, res, false
 	}
-	r := &run{deadline: now.Add(s.check.Timeout), done: make(chan struct{})}
+	r = &run{s: s, parent: parent, deadline: now.Add(s.check.Timeout), background: background}
+	r.waiters = r.first[:0]
+	s.join(r, w)
 	s.running = r
 	s.mu.Unlock()
 
-	if !background {
-		parent = context.WithoutCancel(parent)
-	}
-	ctx, cancel := context.WithDeadline(parent, r.deadline)
 	s.reg.calls.add()
-	go s.execute(ctx, cancel, parent, r, background)
-	return r, Result{}
+	return r, Result{}, true
 }
 
-// execute makes the call of the check function that r stands for, on the
-// goroutine begin started for it: the only goroutine that runs a check
-// function or reads its error. However the call ends (see contain.go), the
-// run is finished here or in a deferred call, so the check is never left
-// marked running by a call that is gone.
-func (s *checkState) execute(ctx context.Context, cancel context.CancelFunc, parent context.Context, r *run, background bool) {
+// join registers w to wait for r. s.mu is held.
+func (s *checkState) join(r *run, w *waiter) {
+	if w != nil {
+		r.waiters = append(r.waiters, w)
+		w.left.Add(1)
+	}
+}
+
+// leave takes w off r before r is done: its evaluation stops waiting (the
+// deadline passed, or the prober went away). s.mu is held.
+func (s *checkState) leave(r *run, w *waiter) {
+	if i := slices.Index(r.waiters, w); i >= 0 {
+		r.waiters = slices.Delete(r.waiters, i, i+1)
+		w.left.Add(-1)
+	}
+}
+
+// execute makes the call of the check function that r stands for, on a
+// worker goroutine: the only goroutine that runs a check function or reads
+// its error. However the call ends (see contain.go), the run is finished
+// here or in a deferred call, so the check is never left marked running by
+// a call that is gone; a runtime.Goexit ends the worker, which the pool
+// replaces (see workerPool).
+func (s *checkState) execute(r *run) {
 	defer s.reg.calls.done()
-	defer cancel()
+	defer r.end()
 	start := s.reg.now()
 	var err error
-	v, panicked := protect(func() { err = s.check.Check(ctx) }, func() {
-		s.conclude(r, parent, background, start, exitedError("check"))
+	v, panicked := protect(func() { err = s.check.Check(r) }, func() {
+		s.conclude(r, start, exitedError("check"))
 	})
 	if panicked {
 		err = errPanic{v}
 	}
-	s.conclude(r, parent, background, start, err)
+	s.conclude(r, start, err)
 }
 
 // conclude finishes r, whose call started at start and ended with err.
-func (s *checkState) conclude(r *run, parent context.Context, background bool, start time.Time, err error) {
+func (s *checkState) conclude(r *run, start time.Time, err error) {
 	end := s.reg.now()
 	elapsed := end.Sub(start)
 	switch {
@@ -144,7 +170,7 @@ func (s *checkState) conclude(r *run, parent context.Context, background bool, s
 		// the answer came too late to count as healthy.
 		err = fmt.Errorf("%w after %v", errTimeout, s.check.Timeout)
 		elapsed = s.check.Timeout
-	case background && parent.Err() != nil:
+	case r.background && r.parent.Err() != nil:
 		// The registry closed (or Start's context ended) mid-call: that
 		// says nothing about the dependency, so nothing is recorded.
 		s.abandon(r)
@@ -165,17 +191,14 @@ func (s *checkState) abandon(r *run) {
 	if !r.recorded {
 		r.result = s.result
 	}
-	if s.running == r {
-		s.running = nil
-	}
 	s.mu.Unlock()
-	close(r.done)
+	s.release(r)
 }
 
 // finish records the outcome of r (unless a waiter already recorded its
-// timeout) and frees the check for the next call. It runs on r's runner
+// timeout) and frees the check for the next call. It runs on r's worker
 // goroutine, so observers are called directly there; should one call
-// runtime.Goexit, the deferred calls still free the check and r's waiters.
+// runtime.Goexit, the deferred call still frees the check and r's waiters.
 //
 // r stays the check's call while its observers are called, so that an
 // evaluation meanwhile (an observer's own, say) gets r's outcome at once
@@ -183,14 +206,7 @@ func (s *checkState) abandon(r *run) {
 // off a new call from each call's delivery, without end. Past r's deadline
 // (a slow observer) a new call starts as usual.
 func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
-	defer close(r.done)
-	defer func() {
-		s.mu.Lock()
-		if s.running == r {
-			s.running = nil
-		}
-		s.mu.Unlock()
-	}()
+	defer s.release(r)
 	s.mu.Lock()
 	var res Result
 	var events []Transition
@@ -198,6 +214,12 @@ func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
 	if !r.recorded {
 		res, events = s.recordLocked(err, d, at)
 		r.recorded, r.result, recorded = true, res, true
+		// Only an outcome the call returned before its deadline is
+		// reused: never a timeout (the waiters' or one the function
+		// returned as its context expired), never a stuck call's failure.
+		if s.check.ReuseWindow > 0 && at.Before(r.deadline) {
+			s.reuseUntil = at.Add(s.check.ReuseWindow)
+		}
 	}
 	r.returned = true
 	s.mu.Unlock()
@@ -206,44 +228,122 @@ func (s *checkState) finish(r *run, err error, d time.Duration, at time.Time) {
 	}
 }
 
-// wait waits for r until its deadline or until ctx ends. At the deadline it
-// records a timeout for the run, once, whoever waits.
-func (s *checkState) wait(ctx context.Context, r *run) Result {
-	select {
-	case <-r.done:
-		return s.runResult(r)
-	default:
+// release ends r: the check is free for the next call, and r's waiters
+// are told.
+func (s *checkState) release(r *run) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running == r {
+		s.running = nil
 	}
-	t := time.NewTimer(r.deadline.Sub(s.reg.now()))
-	defer t.Stop()
-	select {
-	case <-r.done:
-		return s.runResult(r)
-	case <-t.C:
-		s.mu.Lock()
-		if r.recorded {
-			res := r.result
-			s.mu.Unlock()
-			return res
-		}
-		now := s.reg.now()
-		res, events := s.recordLocked(fmt.Errorf("%w after %v", errTimeout, s.check.Timeout), s.check.Timeout, now)
-		r.recorded, r.result, r.counted = true, res, now
-		s.mu.Unlock()
-		s.emitElsewhere(res, events)
-		return res
-	case <-ctx.Done():
-		// The prober went away; the run goes on and records its own result.
-		res := s.last()
-		res.Status, res.Message, res.Err = StatusUnavailable, "canceled", ctx.Err()
-		return res
+	r.done = true
+	for i, w := range r.waiters {
+		w.notify()
+		r.waiters[i] = nil
 	}
+	r.waiters = r.waiters[:0]
 }
 
-func (s *checkState) runResult(r *run) Result {
+// expire answers for r, whose deadline has passed, to w: r's outcome if it
+// is done, else a timeout, recorded once for the run whoever waits.
+func (s *checkState) expire(r *run, w *waiter, now time.Time) Result {
+	s.mu.Lock()
+	if r.done {
+		res := r.result
+		s.mu.Unlock()
+		return res
+	}
+	s.leave(r, w)
+	if r.recorded {
+		res := r.result
+		s.mu.Unlock()
+		return res
+	}
+	res, events := s.recordLocked(fmt.Errorf("%w after %v", errTimeout, s.check.Timeout), s.check.Timeout, now)
+	r.recorded, r.result, r.counted = true, res, now
+	s.mu.Unlock()
+	s.emitElsewhere(res, events)
+	return res
+}
+
+// abandonWait answers for r to w, whose prober went away: r's outcome if it
+// is done, else "canceled" (the run goes on and records its own result).
+func (s *checkState) abandonWait(r *run, w *waiter, cause error) Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.done {
+		return r.result
+	}
+	s.leave(r, w)
+	res := s.result
+	res.Status, res.Message, res.Err = StatusUnavailable, "canceled", cause
+	return res
+}
+
+// outcome is r's result once r is done.
+func (s *checkState) outcome(r *run) Result {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return r.result
+}
+
+// await waits, with w, for the runs an evaluation started or joined:
+// runs[i] is the call of states[i] (nil: nothing to wait for) and its
+// result goes to results[i]. Each run is waited for until its own deadline
+// or until ctx ends; the runs are concurrent, so this takes as long as the
+// slowest, not the sum. On return w is registered with no run and every
+// runs[i] is nil.
+//
+// batch, unless nil, is the chain of calls the evaluation handed to one
+// worker (see pending): if they are not all over after spillDelay, await
+// spills the ones not yet begun onto workers of their own.
+func (r *Registry) await(ctx context.Context, w *waiter, states []*checkState, runs []*run, results []Result, batch *run) {
+	for w.left.Load() > 0 {
+		var next time.Time
+		for _, rn := range runs {
+			if rn != nil && (next.IsZero() || rn.deadline.Before(next)) {
+				next = rn.deadline
+			}
+		}
+		d := next.Sub(r.now())
+		spilling := batch != nil && d > spillDelay
+		if spilling {
+			d = spillDelay
+		}
+		reached := false // slept until next: its runs are past their deadline, whatever the clock says
+		if d > 0 {
+			reached = w.sleep(d, ctx.Done()) && !spilling
+		}
+		if w.left.Load() == 0 {
+			break
+		}
+		if batch != nil {
+			r.workers.spill(batch)
+			batch = nil
+		}
+		if err := ctx.Err(); err != nil {
+			for i, rn := range runs {
+				if rn != nil {
+					results[i], runs[i] = states[i].abandonWait(rn, w, err), nil
+				}
+			}
+			return
+		}
+		now := r.now()
+		if reached && now.Before(next) {
+			now = next
+		}
+		for i, rn := range runs {
+			if rn != nil && !now.Before(rn.deadline) {
+				results[i], runs[i] = states[i].expire(rn, w, now), nil
+			}
+		}
+	}
+	for i, rn := range runs {
+		if rn != nil {
+			results[i], runs[i] = states[i].outcome(rn), nil
+		}
+	}
 }
 
 // evaluate returns a current result for the check: the cached one for a
@@ -252,11 +352,19 @@ func (s *checkState) evaluate(ctx context.Context) Result {
 	if s.check.Interval > 0 {
 		return s.last()
 	}
-	r, res := s.begin(ctx, false)
+	w := getWaiter()
+	defer w.put()
+	r, res, started := s.begin(ctx, false, w, s.reg.now())
 	if r == nil {
 		return res
 	}
-	return s.wait(ctx, r)
+	if started {
+		r.claim()
+		s.reg.workers.dispatch(r)
+	}
+	states, runs, results := [1]*checkState{s}, [1]*run{r}, [1]Result{}
+	s.reg.await(ctx, w, states[:], runs[:], results[:], nil)
+	return results[0]
 }
 
 // recordLocked applies one outcome to the check's state and thresholds and
@@ -358,9 +466,16 @@ func (s *checkState) schedule(ctx context.Context) {
 	}
 	tick := time.NewTicker(s.check.Interval)
 	defer tick.Stop()
+	w := getWaiter()
+	defer w.put()
 	for {
-		if r, _ := s.begin(ctx, true); r != nil {
-			s.wait(ctx, r)
+		if r, _, started := s.begin(ctx, true, w, s.reg.now()); r != nil {
+			if started {
+				r.claim()
+				s.reg.workers.dispatch(r)
+			}
+			states, runs, results := [1]*checkState{s}, [1]*run{r}, [1]Result{}
+			s.reg.await(ctx, w, states[:], runs[:], results[:], nil)
 		}
 		select {
 		case <-ctx.Done():
