@@ -1,0 +1,2 @@
+// Package recipes is a placeholder.
+package recipes
