@@ -23,7 +23,10 @@ import (
 // the socket and, unless redis.Options.ContextTimeoutEnabled is set, not the
 // context's deadline: a silent server keeps the call running past Timeout,
 // and the registry abandons it. Set ContextTimeoutEnabled, or timeouts below
-// Timeout, on the client. It returns Register's error.
+// Timeout, on the client. A refused connection reads "timeout", not
+// "connection refused": go-redis retries the dial (Options.DialerRetries)
+// and then the command (MaxRetries) until the deadline. It returns
+// Register's error.
 func GoRedis(h *core.Registry, rdb redis.UniversalClient) error {
 	if err := h.Register(core.Check{
 		Name:     "redis",
