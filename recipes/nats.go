@@ -16,9 +16,9 @@ import (
 // deadline the registry puts on ctx), which a half-open TCP connection
 // that nats.go still believes in does not.
 //
-// The check is critical: drop nothing from it, but make it Optional when the
-// service can serve without NATS (nats.go buffers publishes while it
-// reconnects, up to ReconnectBufSize). It returns Register's error.
+// The check is critical; make it Optional when the service can serve
+// without NATS (nats.go buffers publishes while it reconnects, up to
+// ReconnectBufSize). It returns Register's error.
 func NATS(h *core.Registry, nc *nats.Conn) error {
 	if err := h.Register(core.Check{
 		Name: "nats",
