@@ -15,6 +15,7 @@ func TestExtractRejects(t *testing.T) {
 		{"after a skipped block", "<!-- snippet: id=a skip reason=\"pseudo-code\" -->\n```go\nx\n```\n<!-- snippet: after=a -->\n```go\ny\n```\n", "after=a: that block is not a compiled fragment"},
 		{"duplicate id", "<!-- snippet: id=a -->\n```go\nx\n```\n<!-- snippet: id=a -->\n```go\ny\n```\n", "t.md:7: id=a already names t.md:3"},
 		{"program with imports", "<!-- snippet: program imports=fmt -->\n```go\nx\n```\n", "a program declares its own imports"},
+		{"recipe that follows a block", "<!-- snippet: id=a -->\n```go\nx\n```\n<!-- snippet: recipe=A after=a -->\n```go\ny\n```\n", "a recipe is compiled by the recipes module"},
 		{"unclosed", "<!-- snippet: program -->\n```go\npackage main\n", "t.md:3: go block not closed"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -32,15 +33,19 @@ func TestExtractReads(t *testing.T) {
 	md := "# t\n\n```sh\nmake demo\n```\n\n" +
 		"<!-- snippet: id=a imports=\"fmt os\" given=gin -->\n```go\nfmt.Println(os.Args)\n```\n" +
 		"<!-- snippet: skip reason=\"shows an interface\" -->\n```go\n...\n```\n" +
-		"<!-- snippet: after=a -->\n```go\nfmt.Println()\n```\n"
+		"<!-- snippet: after=a -->\n```go\nfmt.Println()\n```\n" +
+		"<!-- snippet: recipe=Pgxpool imports=\"time\" -->\n```go\nh.Register(check)\n```\n"
 	got, err := extract("t.md", md)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 {
-		t.Fatalf("got %d snippets, want 3 (the sh block is not Go)", len(got))
+	if len(got) != 4 {
+		t.Fatalf("got %d snippets, want 4 (the sh block is not Go)", len(got))
 	}
-	a, skip, b := got[0], got[1], got[2]
+	a, skip, b, recipe := got[0], got[1], got[2], got[3]
+	if recipe.recipe != "Pgxpool" || recipe.skip != "compiled and run by the recipes module as recipes.Pgxpool" {
+		t.Errorf("recipe block: %+v, want it left to the recipes module", recipe)
+	}
 	if a.pos() != "t.md:9" || a.id != "a" || strings.Join(a.imports, " ") != "fmt os" || strings.Join(a.given, " ") != "gin" || a.code != "fmt.Println(os.Args)\n" {
 		t.Errorf("first block: %+v", a)
 	}

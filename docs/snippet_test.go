@@ -16,6 +16,7 @@ import (
 //		<!-- snippet: after=registry given=gin imports="github.com/gin-gonic/gin" -->
 //		<!-- snippet: program -->
 //		<!-- snippet: skip reason="pseudo-code of an interface" -->
+//		<!-- snippet: recipe=Pgxpool imports="time github.com/jackc/pgx/v5/pgxpool" -->
 //
 //	  - A fragment (the default) is the body of a function returning error,
 //	    as a reader pastes it into their own main or run function; imports
@@ -29,6 +30,10 @@ import (
 //	    testdata/given/common.go is always there (db, version, pingRedis).
 //	  - program: a whole file, package main, compiled as is.
 //	  - skip: not compiled; a reason is required.
+//	  - recipe=NAME: not compiled here but by the recipes module, whose
+//	    test holds the block equal to the body of its function NAME and
+//	    runs it (docs/recipes.md: the clients' own checks, whose drivers
+//	    this module does not require); imports lists what the block uses.
 //
 // Imports are listed rather than guessed (goimports): a guess picks one of
 // several packages named middleware, and would add a dependency on x/tools.
@@ -42,6 +47,7 @@ type snippet struct {
 	given     []string
 	program   bool
 	skip      string
+	recipe    string // the recipes module's function whose body this block is
 }
 
 func (s *snippet) pos() string { return fmt.Sprintf("%s:%d", s.file, s.line) }
@@ -140,6 +146,8 @@ func parseDirective(line string) (*snippet, error) {
 			skip = true
 		case "reason":
 			s.skip = val
+		case "recipe":
+			s.recipe = val
 		default:
 			return nil, fmt.Errorf("snippet comment: unknown key %q", key)
 		}
@@ -151,6 +159,10 @@ func parseDirective(line string) (*snippet, error) {
 		return nil, fmt.Errorf("snippet comment: reason without skip")
 	case s.program && (s.after != "" || len(s.imports) > 0 || len(s.given) > 0):
 		return nil, fmt.Errorf("snippet comment: a program declares its own imports and follows nothing")
+	case s.recipe != "" && (skip || s.program || s.id != "" || s.after != "" || len(s.given) > 0):
+		return nil, fmt.Errorf("snippet comment: a recipe is compiled by the recipes module as the body of its function: it takes imports only")
+	case s.recipe != "":
+		s.skip = "compiled and run by the recipes module as recipes." + s.recipe
 	}
 	return s, nil
 }
