@@ -23,8 +23,10 @@ export PORT
 # The example service `make demo` runs: chi, gin, echo, echo5, fiber, fiber3,
 # nethttp or grpc
 # (grpc also serves gRPC on GRPC_PORT, 9090 by default).
-# PORT (above), PROPAGATION_DELAY, DRAIN_TIMEOUT, MIGRATION_DELAY and
-# REDIS_ADDR reach it from the environment or the make command line.
+# PORT (above), PROPAGATION_DELAY, QUIET_PERIOD and PROPAGATION_DELAY_MAX
+# (the adaptive propagation delay: set both, e.g. QUIET_PERIOD=1s
+# PROPAGATION_DELAY_MAX=10s), DRAIN_TIMEOUT, MIGRATION_DELAY and REDIS_ADDR
+# reach it from the environment or the make command line.
 FRAMEWORK ?= chi
 DEMO_BIN  := $(or $(TMPDIR),/tmp)/probekit-demo-$(FRAMEWORK)
 

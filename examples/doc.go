@@ -10,9 +10,11 @@
 // (MIGRATION_DELAY), the startup phase during which /startupz answers 503.
 // An optional Redis at REDIS_ADDR (default 127.0.0.1:6379) shows "degraded"
 // when none runs, and the service stays ready. On SIGTERM each service fails
-// readiness at once, keeps serving for PROPAGATION_DELAY (default 5s), closes
-// its listener, waits up to DRAIN_TIMEOUT (default 20s) for in-flight
-// requests, closes the database and exits 0.
+// readiness at once, keeps serving for PROPAGATION_DELAY (default 5s) (with
+// QUIET_PERIOD and PROPAGATION_DELAY_MAX set, the adaptive delay: then on
+// until no request has arrived for QUIET_PERIOD, at most until
+// PROPAGATION_DELAY_MAX), closes its listener, waits up to DRAIN_TIMEOUT
+// (default 20s) for in-flight requests, closes the database and exits 0.
 //
 // examples/fleet is of another kind: one binary run as three replicas that
 // share a circuit breaker through Redis (module breakerredis), with a fake

@@ -334,10 +334,15 @@ func manifestShutdownTiming(t *testing.T, m manifests) {
 		t.Fatal("terminationGracePeriodSeconds unset (default 30s): set it from the shutdown budget")
 	}
 	grace := time.Duration(*spec.TerminationGracePeriodSeconds) * time.Second
-	budget := preStop + cfg.PropagationDelay + cfg.DrainTimeout + demo.HookTimeout
+	// The adaptive delay (QUIET_PERIOD) may serve on up to its maximum.
+	delay, delayName := cfg.PropagationDelay, "PROPAGATION_DELAY"
+	if cfg.QuietPeriod > 0 {
+		delay, delayName = cfg.PropagationDelayMax, "PROPAGATION_DELAY_MAX"
+	}
+	budget := preStop + delay + cfg.DrainTimeout + demo.HookTimeout
 	if grace <= budget {
-		t.Errorf("terminationGracePeriodSeconds %v <= preStop %v + PROPAGATION_DELAY %v + DRAIN_TIMEOUT %v + hook timeout %v = %v: the kubelet would SIGKILL a draining pod",
-			grace, preStop, cfg.PropagationDelay, cfg.DrainTimeout, demo.HookTimeout, budget)
+		t.Errorf("terminationGracePeriodSeconds %v <= preStop %v + %s %v + DRAIN_TIMEOUT %v + hook timeout %v = %v: the kubelet would SIGKILL a draining pod",
+			grace, preStop, delayName, delay, cfg.DrainTimeout, demo.HookTimeout, budget)
 	}
 }
 

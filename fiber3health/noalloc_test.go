@@ -6,27 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v3"
 	"github.com/probekit/probekit/core"
+	"github.com/probekit/probekit/fiber3health"
 )
 
-// allocsPerRequest serves GET target through app once, so that the app has
-// built its route tree and fasthttp its buffers, and returns the average
-// allocations of the same request after it. testing.AllocsPerRun counts the
-// whole process: the calling test must not run in parallel with others.
-func allocsPerRequest(t *testing.T, app *fiber.App, target string, want int) float64 {
-	t.Helper()
-	handler := app.Handler()
-	fctx := newRequestCtx(target)
-	handler(fctx)
-	if got := fctx.Response.StatusCode(); got != want {
-		t.Fatalf("GET %s = %d, want %d", target, got, want)
-	}
-	return testing.AllocsPerRun(100, func() { handler(fctx) })
-}
+// fiber serves a route on a reused request context without allocating, and
+// so must Drain and Register. Not parallel: AllocsPerRun counts the whole
+// process's allocations.
 
-// TestDrainNoAlloc checks that Drain allocates nothing a no-op middleware
-// does not, also while draining. Not parallel: see allocsPerRequest.
+// TestDrainNoAlloc holds Drain to no allocation, for an application route
+// and a probe behind it, also while the registry drains (Connection: close).
 func TestDrainNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not stable under -race; `go test` without -race runs this")
@@ -36,32 +25,39 @@ func TestDrainNoAlloc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { _ = h.Close() })
+		h.MarkStarted()
 		if draining {
 			if err := h.Shutdown(context.Background(), nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		allocs := map[string]float64{}
-		for _, a := range drainApps(h) {
-			allocs[a.name] = allocsPerRequest(t, a.app, "/app/orders", http.StatusNoContent)
-		}
-		if allocs["drain"] > allocs["noop"] {
-			t.Errorf("draining=%v: allocations per request behind Drain = %v, behind a no-op middleware %v; want no more",
-				draining, allocs["drain"], allocs["noop"])
+		for _, tc := range []struct {
+			target string
+			want   int
+		}{
+			{"/app/orders", http.StatusNoContent},
+			{"/livez", http.StatusOK},
+		} {
+			serve := serveFiber(t, overheadAppOf(h, fiber3health.Drain, 1), tc.target, tc.want)
+			if n := testing.AllocsPerRun(100, serve); n != 0 {
+				t.Errorf("draining=%v: GET %s behind Drain: %v allocs, want 0", draining, tc.target, n)
+			}
 		}
 	}
 }
 
-// TestProbeNoAlloc checks that a cached /readyz answer, through Drain and
-// the router, allocates nothing. Not parallel: see allocsPerRequest.
-func TestProbeNoAlloc(t *testing.T) {
+// TestCachedReadyzNoAlloc holds a probe answered from core's cache through
+// Register to no allocation.
+func TestCachedReadyzNoAlloc(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not stable under -race; `go test` without -race runs this")
 	}
 	h := readyRegistry(t)
 	for _, target := range []string{"/readyz", "/livez", "/readyz?verbose"} {
-		if n := allocsPerRequest(t, probeApp(h), target, http.StatusOK); n != 0 {
-			t.Errorf("GET %s: %v allocations per probe, want 0", target, n)
+		serve := serveFiber(t, overheadAppOf(h, fiber3health.Drain, 1), target, http.StatusOK)
+		if n := testing.AllocsPerRun(100, serve); n != 0 {
+			t.Errorf("GET %s through Register: %v allocs, want 0", target, n)
 		}
 	}
 }

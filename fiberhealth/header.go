@@ -1,5 +1,8 @@
 package fiberhealth
 
+// fiber3health/header.go is this file for fiber v3, on purpose a copy: see
+// its comment. Change one, change the other.
+
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"

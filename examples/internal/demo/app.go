@@ -64,12 +64,14 @@ func New(ctx context.Context, name string, cfg Config, logger *slog.Logger) (*Ap
 		return nil, errors.Join(err, st.Close())
 	}
 	h, err := core.New(core.Options{
-		Service:          "orders-" + name,
-		Version:          "example",
-		Logger:           logger,
-		PropagationDelay: cfg.PropagationDelay,
-		DrainTimeout:     cfg.DrainTimeout,
-		HookTimeout:      HookTimeout,
+		Service:             "orders-" + name,
+		Version:             "example",
+		Logger:              logger,
+		PropagationDelay:    cfg.PropagationDelay,
+		QuietPeriod:         cfg.QuietPeriod,
+		PropagationDelayMax: cfg.PropagationDelayMax,
+		DrainTimeout:        cfg.DrainTimeout,
+		HookTimeout:         HookTimeout,
 	})
 	if err != nil {
 		return nil, errors.Join(err, st.Close())

@@ -25,6 +25,19 @@ type Config struct {
 	// already failing, after SIGTERM (-propagation-delay, PROPAGATION_DELAY).
 	// Default: 5s.
 	PropagationDelay time.Duration
+	// QuietPeriod turns on the adaptive propagation delay
+	// (core.Options.QuietPeriod): after PropagationDelay the service keeps
+	// serving until no request has arrived for QuietPeriod, at most until
+	// PropagationDelayMax (-quiet-period, QUIET_PERIOD). Default: 0, off,
+	// the fixed PropagationDelay alone. Set it with PropagationDelayMax,
+	// and below it.
+	QuietPeriod time.Duration
+	// PropagationDelayMax caps the adaptive propagation delay
+	// (core.Options.PropagationDelayMax; -propagation-delay-max,
+	// PROPAGATION_DELAY_MAX). Required with QuietPeriod, at least
+	// PropagationDelay; it, not PropagationDelay, counts in the grace
+	// period then. Default: 0, as QuietPeriod's.
+	PropagationDelayMax time.Duration
 	// DrainTimeout bounds the wait for in-flight requests once the listener
 	// is closed (-drain-timeout, DRAIN_TIMEOUT). Default: 20s.
 	DrainTimeout time.Duration
@@ -100,7 +113,34 @@ func ParseConfig(name string, args []string, getenv func(string) string) (Config
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if err := c.checkAdaptiveDelay(); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// checkAdaptiveDelay holds QuietPeriod and PropagationDelayMax, wherever
+// they came from, to the rules of core.Options (see core.New), so that a
+// bad pair is an error naming the settings at start, not core's error
+// naming its fields.
+func (c Config) checkAdaptiveDelay() error {
+	const (
+		quiet  = "-quiet-period/QUIET_PERIOD"
+		capped = "-propagation-delay-max/PROPAGATION_DELAY_MAX"
+	)
+	switch {
+	case c.QuietPeriod == 0 && c.PropagationDelayMax == 0:
+		return nil // the fixed delay
+	case c.QuietPeriod == 0:
+		return fmt.Errorf("%s (%v) is set without %s: it caps the adaptive delay only", capped, c.PropagationDelayMax, quiet)
+	case c.PropagationDelayMax == 0:
+		return fmt.Errorf("%s (%v) needs %s: the adaptive delay must have a cap that fits the grace period", quiet, c.QuietPeriod, capped)
+	case c.PropagationDelayMax < c.PropagationDelay:
+		return fmt.Errorf("%s (%v) is below -propagation-delay/PROPAGATION_DELAY (%v)", capped, c.PropagationDelayMax, c.PropagationDelay)
+	case c.QuietPeriod >= c.PropagationDelayMax:
+		return fmt.Errorf("%s (%v) is not below %s (%v): the wait could never end quiet", quiet, c.QuietPeriod, capped, c.PropagationDelayMax)
+	}
+	return nil
 }
 
 // settings returns every setting, each writing its parsed value into c.
@@ -122,15 +162,10 @@ func settings(c *Config) []setting {
 			return nil
 		}},
 		{"propagation-delay", "PROPAGATION_DELAY", "how long to keep serving, not ready, after SIGTERM", DefaultPropagationDelay.String(), positive(&c.PropagationDelay)},
+		{"quiet-period", "QUIET_PERIOD", "adaptive propagation delay: after -propagation-delay, serve on until no request came for this long, 0 for off (needs -propagation-delay-max)", "0s", nonNegative(&c.QuietPeriod)},
+		{"propagation-delay-max", "PROPAGATION_DELAY_MAX", "cap of the adaptive propagation delay (needs -quiet-period)", "0s", nonNegative(&c.PropagationDelayMax)},
 		{"drain-timeout", "DRAIN_TIMEOUT", "how long to wait for in-flight requests at shutdown", DefaultDrainTimeout.String(), positive(&c.DrainTimeout)},
-		{"migration-delay", "MIGRATION_DELAY", "how long the simulated migrations take (startup phase)", DefaultMigrationDelay.String(), func(s string) error {
-			d, err := time.ParseDuration(s)
-			if err != nil || d < 0 {
-				return fmt.Errorf("want a duration >= 0 such as 2s, got %q", s)
-			}
-			c.MigrationDelay = d
-			return nil
-		}},
+		{"migration-delay", "MIGRATION_DELAY", "how long the simulated migrations take (startup phase)", DefaultMigrationDelay.String(), nonNegative(&c.MigrationDelay)},
 		{"redis-addr", "REDIS_ADDR", "host:port of the optional Redis", DefaultRedisAddr, func(s string) error {
 			if _, port, err := net.SplitHostPort(s); err != nil || port == "" {
 				return fmt.Errorf("want host:port, got %q", s)
@@ -158,6 +193,18 @@ func positive(d *time.Duration) func(string) error {
 		v, err := time.ParseDuration(s)
 		if err != nil || v <= 0 {
 			return fmt.Errorf("want a positive duration such as 5s, got %q", s)
+		}
+		*d = v
+		return nil
+	}
+}
+
+// nonNegative returns a setter for a duration that must be >= 0.
+func nonNegative(d *time.Duration) func(string) error {
+	return func(s string) error {
+		v, err := time.ParseDuration(s)
+		if err != nil || v < 0 {
+			return fmt.Errorf("want a duration >= 0 such as 2s, got %q", s)
 		}
 		*d = v
 		return nil
