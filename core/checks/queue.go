@@ -78,6 +78,10 @@ func Queue(name string, depth func() int, opts QueueOptions) (core.CheckFunc, er
 // the depth is len(ch) and, unless opts sets one, the capacity cap(ch). An
 // unbuffered channel has no backlog to watch and is an error.
 func QueueChan[T any](name string, ch <-chan T, opts QueueOptions) (core.CheckFunc, error) {
+	// The name first: the errors below repeat it.
+	if err := validateQueueName(name); err != nil {
+		return nil, err
+	}
 	if ch == nil {
 		return nil, fmt.Errorf("checks: Queue %q: ch is nil", name)
 	}
@@ -88,6 +92,17 @@ func QueueChan[T any](name string, ch <-chan T, opts QueueOptions) (core.CheckFu
 		opts.Capacity = func() int { return cap(ch) }
 	}
 	return Queue(name, func() int { return len(ch) }, opts)
+}
+
+// validateQueueName refuses an empty or unsafe name without repeating it.
+func validateQueueName(name string) error {
+	if name == "" {
+		return errors.New("checks: Queue: name is empty")
+	}
+	if err := validateName("name", name); err != nil {
+		return fmt.Errorf("checks: Queue: %w", err)
+	}
+	return nil
 }
 
 // queue is the state of one Queue check.
@@ -107,11 +122,8 @@ func newQueue(name string, depth func() int, opts QueueOptions, now func() time.
 	fail := func(format string, args ...any) (*queue, error) {
 		return nil, fmt.Errorf("checks: Queue %q: %s", name, fmt.Sprintf(format, args...))
 	}
-	if name == "" {
-		return nil, errors.New("checks: Queue: name is empty")
-	}
-	if err := validateName("name", name); err != nil {
-		return nil, fmt.Errorf("checks: Queue: %w", err)
+	if err := validateQueueName(name); err != nil {
+		return nil, err
 	}
 	o := opts
 	switch {

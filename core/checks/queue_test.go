@@ -55,6 +55,14 @@ func TestQueueOptions(t *testing.T) {
 	if _, err := checks.QueueChan[int]("jobs", nil, checks.QueueOptions{DegradedAbove: 1}); err == nil {
 		t.Error("QueueChan on a nil channel succeeded")
 	}
+	// A connection string passed as the name is refused without being
+	// echoed, whatever else is wrong.
+	const dsn = "postgres://app:pw-61c2@db/jobs"
+	for _, ch := range []chan int{nil, make(chan int)} {
+		if _, err := checks.QueueChan(dsn, ch, checks.QueueOptions{DegradedAbove: 1}); err == nil || strings.Contains(err.Error(), "pw-61c2") {
+			t.Errorf("QueueChan with a DSN as name = %v, want an error that does not repeat it", err)
+		}
+	}
 }
 
 // pool is a real worker pool: workers receive jobs from a buffered channel
