@@ -142,7 +142,9 @@ func appendFile(t *testing.T, path, text string) {
 	}
 }
 
-// startPGCluster creates and starts a primary and a streaming standby.
+// startPGCluster creates and starts a primary and a streaming standby. The
+// primary's wal_level is logical, so that a test can add a logical
+// replication client (a CDC consumer) next to the standby.
 // Both are stopped (immediately: nothing in them is worth a checkpoint)
 // and removed at cleanup, also when the test fails half-way.
 func startPGCluster(t *testing.T) *pgCluster {
@@ -166,7 +168,7 @@ max_connections = 20
 fsync = off
 full_page_writes = off
 synchronous_commit = off
-wal_level = replica
+wal_level = logical
 max_wal_senders = 4
 archive_mode = off
 `, pport, c.dir))

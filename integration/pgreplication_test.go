@@ -4,8 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/url"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,6 +110,13 @@ func TestPostgresReplication(t *testing.T) {
 	wantOutcome(t, check(primary, checks.PostgresReplicationOptions{MinStandbys: 1, Role: checks.PrimaryRole}), core.StatusOK, "")
 	wantOutcome(t, check(primary, checks.PostgresReplicationOptions{MinStandbys: 2, Name: "orders-db"}),
 		core.StatusDegraded, `orders-db primary: 1 standby streaming \(min 2\)`)
+	// A logical replication client (a CDC consumer such as Debezium)
+	// streams from the primary too, but is no standby: it neither counts
+	// towards MinStandbys nor lends its lag to the primary's.
+	stopCDC := startLogicalClient(t, c, primary)
+	wantOutcome(t, check(primary, checks.PostgresReplicationOptions{MinStandbys: 2, Name: "orders-db"}),
+		core.StatusDegraded, `orders-db primary: 1 standby streaming \(min 2\)`)
+	stopCDC()
 	wantOutcome(t, check(standby, checks.PostgresReplicationOptions{Role: checks.PrimaryRole}),
 		core.StatusUnavailable, "postgres: expected a primary, server is a standby")
 	wantOutcome(t, check(primary, checks.PostgresReplicationOptions{Role: checks.StandbyRole}),
@@ -159,4 +171,44 @@ func TestPostgresReplication(t *testing.T) {
 	wantOutcome(t, check(standby, checks.PostgresReplicationOptions{Role: checks.StandbyRole}), core.StatusDegraded,
 		`postgres: expected a standby, server is a primary \(promoted\?\)`)
 	wantOutcome(t, check(standby, checks.PostgresReplicationOptions{}), core.StatusOK, "")
+}
+
+// startLogicalClient creates a logical replication slot on the primary and
+// streams from it with pg_recvlogical, until the returned function (also
+// run at cleanup) stops it; it returns once the client streams.
+func startLogicalClient(t *testing.T, c *pgCluster, primary *sql.DB) (stop func()) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := primary.ExecContext(ctx, "SELECT pg_create_logical_replication_slot('probekit_cdc', 'test_decoding')"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(c.primaryDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := osexec.Command(filepath.Join(c.bin, "pg_recvlogical"), "-h", u.Hostname(), "-p", u.Port(),
+		"-U", "postgres", "-d", "postgres", "--slot", "probekit_cdc", "--start", "-f", os.DevNull)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			// The slot goes too, once its walsender has exited: a slot
+			// keeps WAL and its client's traffic out of the later steps.
+			eventually(t, 20*time.Second, func() (bool, string) {
+				_, err := primary.ExecContext(ctx, "SELECT pg_drop_replication_slot('probekit_cdc')")
+				return err == nil, fmt.Sprintf("dropping the slot: %v", err)
+			})
+		})
+	}
+	t.Cleanup(stop)
+	eventually(t, 20*time.Second, func() (bool, string) {
+		var n int
+		err := primary.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'").Scan(&n)
+		return err == nil && n == 2, fmt.Sprintf("%d walsenders streaming, want the standby and pg_recvlogical (%v)", n, err)
+	})
+	return stop
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/probekit/probekit/core"
 )
@@ -46,8 +48,9 @@ type MQTTOptions struct {
 	ClientIDPrefix string
 
 	// Username and Password, when set, are sent in CONNECT. In MQTT 3.1.1,
-	// Password requires Username; in MQTT 5 it may come alone. The
-	// password never appears in a reason or error.
+	// Password requires Username; in MQTT 5 it may come alone. Username
+	// is a string, well-formed UTF-8 without U+0000; Password is binary
+	// data. The password never appears in a reason or error.
 	Username string
 	Password string
 
@@ -90,7 +93,8 @@ const mqttKeepAlive = 60
 // an error that does not repeat it), if Name is not a valid name, if
 // Version is neither MQTT311 nor MQTT5, if ClientIDPrefix is not printable
 // ASCII of at most 64 bytes, if Password is set without Username in
-// MQTT 3.1.1, or if Username or Password is longer than 65535 bytes.
+// MQTT 3.1.1, if Username or Password is longer than 65535 bytes, or if
+// Username is not well-formed UTF-8 or holds U+0000 (MQTT forbids both).
 func MQTT(addr string, opts MQTTOptions) (core.CheckFunc, error) {
 	if err := validateAddr(addr, "pass credentials in MQTTOptions.Username and Password"); err != nil {
 		return nil, fmt.Errorf("checks: MQTT: %w", err)
@@ -121,6 +125,13 @@ func MQTT(addr string, opts MQTTOptions) (core.CheckFunc, error) {
 	}
 	if len(opts.Password) > 65535 {
 		return nil, fmt.Errorf("checks: MQTT: MQTTOptions.Password is longer than 65535 bytes (%d)", len(opts.Password))
+	}
+	// A broker closes the connection on a string that is not well-formed
+	// UTF-8 or holds U+0000 (MQTT 3.1.1 section 1.5.3, MQTT 5 section
+	// 1.5.4), which would read as a network fault. The password is binary
+	// data.
+	if !utf8.ValidString(opts.Username) || strings.ContainsRune(opts.Username, 0) {
+		return nil, errors.New("checks: MQTT: MQTTOptions.Username is not well-formed UTF-8 without U+0000, as MQTT requires")
 	}
 	return (&mqttCheck{
 		addr:     addr,

@@ -270,12 +270,21 @@ func TestMQTTOptionErrors(t *testing.T) {
 		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Password: "pw"}, want: "MQTTOptions.Password requires MQTTOptions.Username"},
 		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Username: strings.Repeat("u", 1<<16)}, want: "MQTTOptions.Username is longer"},
 		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Username: "u", Password: strings.Repeat("p", 1<<16)}, want: "MQTTOptions.Password is longer"},
+		// MQTT strings are well-formed UTF-8 without U+0000; a broker that
+		// gets another closes the connection, which would read as a
+		// network fault. The password is binary data.
+		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Username: "a\x00b"}, want: "MQTTOptions.Username"},
+		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Username: "a\xffb"}, want: "MQTTOptions.Username"},
+		{addr: "127.0.0.1:1883", opts: checks.MQTTOptions{Username: "a\xed\xa0\x80b"}, want: "MQTTOptions.Username"},
 	}
 	for _, tt := range tests {
 		fn, err := checks.MQTT(tt.addr, tt.opts)
 		if err == nil || fn != nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("MQTT(%q, %+v) = %v, want an error containing %q and no check", tt.addr, tt.opts, err, tt.want)
 		}
+	}
+	if _, err := checks.MQTT("127.0.0.1:1883", checks.MQTTOptions{Username: "ünï", Password: "\x00\xff"}); err != nil {
+		t.Errorf("MQTT with a UTF-8 user name and a binary password: %v, want accepted", err)
 	}
 	if _, err := checks.MQTT("127.0.0.1:1883", checks.MQTTOptions{Version: checks.MQTT5, Password: "token"}); err != nil {
 		t.Errorf("MQTT 5 with a password alone: %v, want accepted", err)

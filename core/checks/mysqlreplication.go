@@ -104,10 +104,16 @@ func (m *mysqlReplication) check(ctx context.Context) error {
 	rows, err := readStatusRows(ctx, m.db, stmts[0])
 	if err != nil && ctx.Err() == nil {
 		var err2 error
-		if rows, err2 = readStatusRows(ctx, m.db, stmts[1]); err2 == nil {
+		switch rows, err2 = readStatusRows(ctx, m.db, stmts[1]); {
+		case err2 == nil:
 			m.slave.Store(stmts[1] == "SHOW SLAVE STATUS")
+			err = nil
+		case core.Reason(err2) != "syntax error":
+			// Both failed: the statement the server does not know (MySQL
+			// 8.4 removed SHOW SLAVE STATUS) says nothing, the other one
+			// says why (permission denied, connection lost).
+			err = err2
 		}
-		err = err2
 	}
 	if err != nil {
 		return failure(ctx, m.label, budget, err)

@@ -197,3 +197,37 @@ func TestMySQLReplicationOptions(t *testing.T) {
 		t.Error("nil db: no error")
 	}
 }
+
+// MySQL 8.4 removed SHOW SLAVE STATUS: a user without the privilege gets
+// "permission denied" for SHOW REPLICA STATUS and a syntax error for the
+// fallback, and the reason must be the first, not the fallback's syntax
+// error. A server older than SHOW REPLICA STATUS is the reverse.
+func TestMySQLReplicationFallbackKeepsTheMeaningfulError(t *testing.T) {
+	t.Parallel()
+	const (
+		denied = "Error 1227 (42000): Access denied; you need (at least one of) the REPLICATION CLIENT privilege(s)"
+		syntax = "Error 1064 (42000): You have an error in your SQL syntax"
+	)
+	tests := []struct {
+		name           string
+		replica, slave string
+	}{
+		{"MySQL 8.4: old syntax gone", denied, syntax},
+		{"old server: new syntax unknown", syntax, denied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := &scriptDB{answer: func(q string) (*scriptRows, error) {
+				if q == "SHOW REPLICA STATUS" {
+					return nil, errors.New(tt.replica)
+				}
+				return nil, errors.New(tt.slave)
+			}}
+			check := must(t)(checks.MySQLReplication(db.open(t), checks.MySQLReplicationOptions{}))
+			for range 2 { // the second run asks in the order the first learned
+				_ = wantReason(t, call(check, 0), "", "mysql: permission denied")
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/probekit/probekit/core"
 )
@@ -80,7 +81,8 @@ const maxNATSLines = 8
 // NATS returns an error naming the field if addr is not a valid
 // "host:port" (as for [Redis]; a nats:// URL or user info is refused with
 // an error that does not repeat it), if Name is not a valid name, if only
-// one of Username and Password is set, if Token is set with them, or if
+// one of Username and Password is set, if Token is set with them, if one
+// of the three is not valid UTF-8 (CONNECT is JSON), or if
 // TLSHandshakeFirst is set without TLS.
 func NATS(addr string, opts NATSOptions) (core.CheckFunc, error) {
 	if err := validateAddr(addr, "pass credentials in NATSOptions.Username and Password, or Token"); err != nil {
@@ -98,6 +100,15 @@ func NATS(addr string, opts NATSOptions) (core.CheckFunc, error) {
 		return nil, errors.New("checks: NATS: NATSOptions.Token excludes NATSOptions.Username and Password")
 	case opts.TLSHandshakeFirst && opts.TLS == nil:
 		return nil, errors.New("checks: NATS: NATSOptions.TLSHandshakeFirst requires NATSOptions.TLS")
+	}
+	// CONNECT is JSON, whose encoder would send U+FFFD for each byte of
+	// invalid UTF-8: another credential than the one configured.
+	for _, f := range []struct{ field, v string }{
+		{"Username", opts.Username}, {"Password", opts.Password}, {"Token", opts.Token},
+	} {
+		if !utf8.ValidString(f.v) {
+			return nil, fmt.Errorf("checks: NATS: NATSOptions.%s is not valid UTF-8, which CONNECT's JSON cannot carry", f.field)
+		}
 	}
 	n := &natsCheck{
 		addr:  addr,

@@ -216,6 +216,11 @@ func TestNATSOptionErrors(t *testing.T) {
 		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{Password: "pw"}, want: "NATSOptions.Password requires NATSOptions.Username"},
 		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{Username: "app", Password: "pw", Token: "t"}, want: "NATSOptions.Token"},
 		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{TLSHandshakeFirst: true}, want: "NATSOptions.TLSHandshakeFirst requires NATSOptions.TLS"},
+		// CONNECT is JSON, which would silently send U+FFFD for each byte
+		// of invalid UTF-8: a different credential than configured.
+		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{Username: "app", Password: "pw\xff"}, want: "NATSOptions.Password"},
+		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{Username: "\xc3", Password: "pw"}, want: "NATSOptions.Username"},
+		{addr: "127.0.0.1:4222", opts: checks.NATSOptions{Token: "t\xed\xa0\x80"}, want: "NATSOptions.Token"},
 	}
 	for _, tt := range tests {
 		fn, err := checks.NATS(tt.addr, tt.opts)

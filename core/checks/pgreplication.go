@@ -90,7 +90,8 @@ type PostgresReplicationOptions struct {
 // from the primary's clock, so clock skew between the hosts adds to the lag.
 //
 // On a primary it reads pg_stat_replication: the number of streaming
-// standbys (degraded below MinStandbys) and the largest replay_lag, which
+// standbys (degraded below MinStandbys; logical replication clients, which
+// are no standbys, are left out) and the largest replay_lag, which
 // the primary measures when a standby reports progress. A standby whose
 // replay is paused reports none, so its last lag stays until replay resumes:
 // to watch a standby's pause, check the standby. replay_lag is NULL once a
@@ -153,10 +154,18 @@ const pgReplicationQuery = `SELECT r.recovery,
   CASE WHEN r.recovery THEN coalesce((SELECT coalesce(status, 'hidden') FROM pg_stat_wal_receiver), 'none') END,
   CASE WHEN r.recovery THEN coalesce(pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn(), false) END,
   CASE WHEN r.recovery THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END,
-  (SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'),
-  (SELECT count(*) FROM pg_stat_replication WHERE state IS NULL),
-  (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication)
+  (SELECT count(*) FROM pg_stat_replication s WHERE state = 'streaming' AND ` + pgPhysical + `),
+  (SELECT count(*) FROM pg_stat_replication s WHERE state IS NULL AND ` + pgPhysical + `),
+  (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication s WHERE ` + pgPhysical + `)
 FROM (SELECT pg_is_in_recovery() AS recovery) r`
+
+// pgPhysical keeps the rows of pg_stat_replication s that are standbys:
+// a logical replication client (a subscription, a CDC consumer such as
+// Debezium) has a walsender too, always on a logical slot, and is neither
+// redundancy nor a standby whose lag the primary's readers feel.
+// pg_replication_slots is readable without pg_monitor.
+const pgPhysical = `NOT EXISTS (SELECT 1 FROM pg_replication_slots l
+    WHERE l.slot_type = 'logical' AND l.active_pid = s.pid)`
 
 // pgReplicationState is one reading of pgReplicationQuery.
 type pgReplicationState struct {

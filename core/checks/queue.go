@@ -76,18 +76,55 @@ func Queue(name string, depth func() int, opts QueueOptions) (core.CheckFunc, er
 
 // QueueChan is [Queue] for a buffered channel that workers receive from:
 // the depth is len(ch) and, unless opts sets one, the capacity cap(ch). An
-// unbuffered channel has no backlog to watch and is an error.
+// unbuffered channel has no backlog to watch and is an error, and so is a
+// threshold the channel can never exceed: a count not below cap(ch), or,
+// with the capacity cap(ch), a fraction of 1 (use UnavailableAbove:
+// cap(ch)-1 to fail on a full channel).
 func QueueChan[T any](name string, ch <-chan T, opts QueueOptions) (core.CheckFunc, error) {
+	// The name first: the errors below repeat it.
+	if err := validateQueueName(name); err != nil {
+		return nil, err
+	}
 	if ch == nil {
 		return nil, fmt.Errorf("checks: Queue %q: ch is nil", name)
 	}
 	if cap(ch) == 0 {
 		return nil, fmt.Errorf("checks: Queue %q: ch is unbuffered: len is always 0", name)
 	}
+	// len(ch) never exceeds cap(ch): a threshold at or above it would
+	// never fire, and a full channel would pass.
+	size := cap(ch)
+	for _, t := range []struct {
+		field string
+		above int
+	}{{"DegradedAbove", opts.DegradedAbove}, {"UnavailableAbove", opts.UnavailableAbove}} {
+		if t.above >= size {
+			return nil, fmt.Errorf("checks: Queue %q: %s (%d) is not below the channel's capacity (%d), which it never exceeds", name, t.field, t.above, size)
+		}
+	}
 	if opts.Capacity == nil {
-		opts.Capacity = func() int { return cap(ch) }
+		for _, f := range []struct {
+			field string
+			v     float64
+		}{{"DegradedFraction", opts.DegradedFraction}, {"UnavailableFraction", opts.UnavailableFraction}} {
+			if f.v >= 1 {
+				return nil, fmt.Errorf("checks: Queue %q: %s %v is not below 1: a channel is never more than full", name, f.field, f.v)
+			}
+		}
+		opts.Capacity = func() int { return size }
 	}
 	return Queue(name, func() int { return len(ch) }, opts)
+}
+
+// validateQueueName refuses an empty or unsafe name without repeating it.
+func validateQueueName(name string) error {
+	if name == "" {
+		return errors.New("checks: Queue: name is empty")
+	}
+	if err := validateName("name", name); err != nil {
+		return fmt.Errorf("checks: Queue: %w", err)
+	}
+	return nil
 }
 
 // queue is the state of one Queue check.
@@ -107,11 +144,8 @@ func newQueue(name string, depth func() int, opts QueueOptions, now func() time.
 	fail := func(format string, args ...any) (*queue, error) {
 		return nil, fmt.Errorf("checks: Queue %q: %s", name, fmt.Sprintf(format, args...))
 	}
-	if name == "" {
-		return nil, errors.New("checks: Queue: name is empty")
-	}
-	if err := validateName("name", name); err != nil {
-		return nil, fmt.Errorf("checks: Queue: %w", err)
+	if err := validateQueueName(name); err != nil {
+		return nil, err
 	}
 	o := opts
 	switch {

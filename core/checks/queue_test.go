@@ -55,6 +55,35 @@ func TestQueueOptions(t *testing.T) {
 	if _, err := checks.QueueChan[int]("jobs", nil, checks.QueueOptions{DegradedAbove: 1}); err == nil {
 		t.Error("QueueChan on a nil channel succeeded")
 	}
+	// A threshold a channel can never exceed (len(ch) <= cap(ch)) would
+	// never fire: a full channel would pass.
+	full := make(chan int, 10)
+	for i := range cap(full) {
+		full <- i
+	}
+	for _, opts := range []checks.QueueOptions{
+		{UnavailableAbove: 10},
+		{DegradedAbove: 12},
+		{UnavailableFraction: 1},
+		{DegradedFraction: 1, UnavailableAbove: 5},
+	} {
+		check, err := checks.QueueChan("jobs", full, opts)
+		if err == nil {
+			t.Errorf("QueueChan(cap 10, %+v) accepted; on a full channel the check says %v", opts, call(check, 0))
+		}
+	}
+	// With a Capacity of its own, the fraction is of that.
+	if _, err := checks.QueueChan("jobs", full, checks.QueueOptions{UnavailableFraction: 1, Capacity: func() int { return 5 }}); err != nil {
+		t.Errorf("QueueChan with its own Capacity and fraction 1: %v", err)
+	}
+	// A connection string passed as the name is refused without being
+	// echoed, whatever else is wrong.
+	const dsn = "postgres://app:pw-61c2@db/jobs"
+	for _, ch := range []chan int{nil, make(chan int)} {
+		if _, err := checks.QueueChan(dsn, ch, checks.QueueOptions{DegradedAbove: 1}); err == nil || strings.Contains(err.Error(), "pw-61c2") {
+			t.Errorf("QueueChan with a DSN as name = %v, want an error that does not repeat it", err)
+		}
+	}
 }
 
 // pool is a real worker pool: workers receive jobs from a buffered channel

@@ -59,7 +59,7 @@ const (
 	defaultSchedDegraded    = 50 * time.Millisecond
 	defaultSchedUnavailable = 250 * time.Millisecond
 	defaultSchedWindow      = 30 * time.Second
-	defaultSchedMinEvents   = 10
+	defaultSchedMinEvents   = 20
 )
 
 // schedSteps is how many steps the window moves in: a snapshot is kept at

@@ -62,3 +62,18 @@ func TestPercentText(t *testing.T) {
 		}
 	}
 }
+
+// The zero options take the documented defaults: p99, 50ms, 250ms, 30s
+// and 20 events.
+func TestSchedLatencyDefaults(t *testing.T) {
+	t.Parallel()
+	s, err := newSchedLatency(SchedulerLatencyOptions{}, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SchedulerLatencyOptions{Percentile: 0.99, DegradedAbove: 50 * time.Millisecond,
+		UnavailableAbove: 250 * time.Millisecond, Window: 30 * time.Second, MinEvents: 20}
+	if s.opts != want {
+		t.Errorf("defaults = %+v, want %+v", s.opts, want)
+	}
+}
