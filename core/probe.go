@@ -157,6 +157,7 @@ func (r *Registry) Probe(ctx context.Context, req ProbeRequest) ProbeResponse {
 		}
 		res := s.evaluate(ctx)
 		r.explainUnrun(s, &res)
+		s.overlayDrill(&res)
 		assumeAlive(req.Kind, &res)
 		rep := Report{Kind: req.Kind, Status: res.Status, Message: res.Message, Time: r.now(), Checks: []Result{res}}
 		code, ct, body := r.render(&rep, f, req.Kind.String(), nil)

@@ -238,6 +238,7 @@ func (r *Registry) started() bool {
 // aggregate computes the report's status and message from its results.
 func (r *Registry) aggregate(kind Kind, results []Result) Report {
 	rep := Report{Kind: kind, Status: StatusOK, Time: r.now(), Checks: results}
+	r.overlayDrills(results)
 	var failed, degraded []string
 	for i := range results {
 		res := &results[i]
@@ -268,7 +269,7 @@ func (r *Registry) aggregate(kind Kind, results []Result) Report {
 // the kubelet, liveness assumes success until a check has run: a background
 // check in its InitialDelay must not get the container restarted.
 func assumeAlive(kind Kind, res *Result) {
-	if kind == Liveness && res.Time.IsZero() && res.Status != StatusOK {
+	if kind == Liveness && res.Time.IsZero() && res.Status != StatusOK && res.Drill == nil {
 		res.Status = StatusOK
 	}
 }
@@ -313,6 +314,7 @@ func appendJSON(b []byte, rep *Report, m meta) []byte {
 		b = strconv.AppendInt(b, int64(c.ConsecutiveFailures), 10)
 		b = append(b, `,"critical":`...)
 		b = strconv.AppendBool(b, c.Critical)
+		b = appendCheckExtrasJSON(b, c)
 		b = append(b, '}')
 	}
 	b = append(b, '}')
@@ -361,6 +363,7 @@ func appendHealthJSON(b []byte, rep *Report, m meta) []byte {
 			b = append(b, `,"output":`...)
 			b = appendString(b, c.Message)
 		}
+		b = appendCheckExtrasHealthJSON(b, c)
 		b = append(b, "}]"...)
 	}
 	b = appendFeaturesHealthJSON(b, rep.Features, len(rep.Checks) > 0)
@@ -403,6 +406,7 @@ func appendVerbose(b []byte, rep *Report, excluded []string, name string, passed
 			msg = "reason withheld"
 		}
 		b = appendText(b, msg)
+		b = appendCheckExtrasText(b, c)
 		b = append(b, '\n')
 	}
 	for _, x := range excluded {

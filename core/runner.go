@@ -28,6 +28,7 @@ type checkState struct {
 
 	reported  atomic.Uint32              // status, readable without mu (features follow it)
 	followers atomic.Pointer[[]*Feature] // features that follow the check; copied on write
+	drill     atomic.Pointer[activeDrill] // the drill in effect, or nil; see drill.go
 }
 
 // run is one call of a check function, shared by every evaluation that joins it.
@@ -47,6 +48,7 @@ func newCheckState(c Check, r *Registry) *checkState {
 		Status:   StatusUnavailable,
 		Message:  "not run yet",
 		Critical: !c.Optional,
+		Operator: c.operatorInfo(),
 	}
 	s.status = StatusUnavailable
 	s.reported.Store(uint32(StatusUnavailable))
