@@ -74,8 +74,8 @@ type DrillOverride struct {
 // ErrInvalidDrill is wrapped by every error about bad DrillOptions.
 var ErrInvalidDrill = errors.New("invalid drill")
 
-// activeDrill is a drill in effect and the timer that ends it.
-type activeDrill struct {
+// liveDrill is a drill in effect and the timer that ends it.
+type liveDrill struct {
 	Drill
 	timer *time.Timer
 }
@@ -114,7 +114,7 @@ func (r *Registry) Drill(name string, opts DrillOptions) error {
 		return fmt.Errorf("core: drill %q: %w: %s", name, ErrInvalidDrill, why)
 	}
 	now := r.now()
-	d := &activeDrill{Drill: Drill{
+	d := &liveDrill{Drill: Drill{
 		Check: name, Status: opts.Status, Actor: opts.Actor,
 		Reason: oneLine(Redact(opts.Reason)), Since: now, Until: now.Add(opts.Duration),
 	}}
@@ -179,7 +179,7 @@ func (r *Registry) Drills() []Drill {
 
 // expireDrill ends d when its time is up, unless it was ended or replaced
 // meanwhile. It runs on d's timer goroutine.
-func (r *Registry) expireDrill(s *checkState, d *activeDrill) {
+func (r *Registry) expireDrill(s *checkState, d *liveDrill) {
 	r.drills.mu.Lock()
 	defer r.drills.mu.Unlock()
 	if !s.drill.CompareAndSwap(d, nil) {
@@ -208,7 +208,7 @@ func (r *Registry) drillChanged(s *checkState, events []Transition, now time.Tim
 	r.deliverElsewhere(*r.observers.Load(), nil, events)
 }
 
-func drillEnd(d *activeDrill, why string, now time.Time) Transition {
+func drillEnd(d *liveDrill, why string, now time.Time) Transition {
 	return Transition{
 		Component: "drill", Name: d.Check, From: d.Status.String(), To: "off",
 		Reason: why + " (drill by " + d.Actor + " since " + d.Since.UTC().Format(time.RFC3339) + ")", Time: now,

@@ -26,9 +26,9 @@ type checkState struct {
 	succ    int        // consecutive successes
 	result  Result     // last recorded result
 
-	reported  atomic.Uint32               // status, readable without mu (features follow it)
-	followers atomic.Pointer[[]*Feature]  // features that follow the check; copied on write
-	drill     atomic.Pointer[activeDrill] // the drill in effect, or nil; see drill.go
+	reported  atomic.Uint32              // status, readable without mu (features follow it)
+	followers atomic.Pointer[[]*Feature] // features that follow the check; copied on write
+	drill     atomic.Pointer[liveDrill]  // the drill in effect, or nil; see drill.go
 }
 
 // run is one call of a check function, shared by every evaluation that joins it.
