@@ -206,16 +206,20 @@ func TestDrillExpires(t *testing.T) {
 	t.Parallel()
 	ev := newEvents("drill", "feature")
 	r, f := drillFixture(t, ev, nil)
-	if err := r.Drill("db", DrillOptions{Status: StatusDegraded, Duration: time.Millisecond, Actor: "alice"}); err != nil {
+	probe := func() ProbeResponse { return r.Probe(context.Background(), ProbeRequest{Method: "GET", Kind: Readiness}) }
+	_ = probe() // fills the pre-rendered answer
+	if err := r.Drill("db", DrillOptions{Status: StatusUnavailable, Duration: time.Millisecond, Actor: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	if tr := ev.next(t); tr.Component != "drill" || tr.To != "degraded" {
-		t.Fatalf("start %+v", tr)
-	}
-	// Degraded does not turn off a feature without OffWhenDegraded.
-	tr := ev.next(t)
-	if tr.Component != "drill" || tr.From != "degraded" || tr.To != "off" || !strings.HasPrefix(tr.Reason, "expired after 1ms") {
-		t.Fatalf("end %+v", tr)
+	want := []string{"drill off>unavailable", "feature on>off", "drill unavailable>off", "feature off>on"}
+	for _, w := range want {
+		tr := ev.next(t)
+		if got := tr.Component + " " + tr.From + ">" + tr.To; got != w {
+			t.Fatalf("transition %+v, want %s", tr, w)
+		}
+		if tr.Component == "drill" && tr.To == "off" && !strings.HasPrefix(tr.Reason, "expired after 1ms") {
+			t.Errorf("end's reason %q", tr.Reason)
+		}
 	}
 	if !f.Enabled() || r.Drills() != nil {
 		t.Errorf("after expiry: enabled %v, drills %+v", f.Enabled(), r.Drills())
@@ -223,6 +227,10 @@ func TestDrillExpires(t *testing.T) {
 	rep, _ := r.Evaluate(context.Background(), Readiness)
 	if rep.Status != StatusOK || rep.Checks[0].Drill != nil {
 		t.Errorf("report after expiry %+v", rep)
+	}
+	// The pre-rendered answer saw the expiry too.
+	if p := probe(); p.Code != 200 || strings.Contains(string(p.Body), "drill") {
+		t.Errorf("cached probe after expiry: %d %s", p.Code, p.Body)
 	}
 }
 

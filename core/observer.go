@@ -31,7 +31,9 @@ type Observer interface {
 // Transition is a change of state worth one log line.
 type Transition struct {
 	// Component says what changed: "check", "lifecycle", "breaker",
-	// "feature" (From and To "on" or "off"; see [Feature]), "shutdown", ...
+	// "feature" (From and To "on" or "off"; see [Feature]), "drill" (From
+	// "off" To the drill's status at its start, back at its end; see
+	// [Registry.Drill]), "shutdown", ...
 	// The shutdown sequence reports each step's end (Name "propagation",
 	// "drain" or "hooks", From "running", To "done"; an adaptive
 	// propagation delay's Reason names the bound that ended it, see
