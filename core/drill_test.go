@@ -83,7 +83,7 @@ func TestDrillValidation(t *testing.T) {
 	}
 }
 
-// backgroundFixture is a registry with a passing background check "db"
+// drillFixture is a registry with a passing background check "db"
 // (run once), a feature "recs" following it (on), observed by ev.
 func drillFixture(t *testing.T, ev *events, logs *safeBuffer) (*Registry, *Feature) {
 	t.Helper()
@@ -206,7 +206,9 @@ func TestDrillExpires(t *testing.T) {
 	t.Parallel()
 	ev := newEvents("drill", "feature")
 	r, f := drillFixture(t, ev, nil)
-	probe := func() ProbeResponse { return r.Probe(context.Background(), ProbeRequest{Method: "GET", Kind: Readiness}) }
+	probe := func() ProbeResponse {
+		return r.Probe(context.Background(), ProbeRequest{Method: "GET", Kind: Readiness})
+	}
 	_ = probe() // fills the pre-rendered answer
 	if err := r.Drill("db", DrillOptions{Status: StatusUnavailable, Duration: time.Millisecond, Actor: "alice"}); err != nil {
 		t.Fatal(err)
