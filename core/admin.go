@@ -18,8 +18,8 @@ type AdminOptions struct {
 	// from code; it is compared in constant time and never logged.
 	Token string
 
-	// MaxDuration caps how long one request may force a feature. Default:
-	// 1h; at most MaxForceDuration.
+	// MaxDuration caps how long one request may force a feature or drill a
+	// check. Default: 1h; at most MaxForceDuration.
 	MaxDuration time.Duration
 
 	// Logger receives one line per request: the action, who (the request's
@@ -44,7 +44,8 @@ type admin struct {
 }
 
 // AdminHandler returns an http.Handler for operators: list the features,
-// force one on or off for a bounded time, clear a force. No adapter's
+// force one on or off for a bounded time, clear a force; start a drill on a
+// check (see [Registry.Drill]), end it, list the drills. No adapter's
 // Register mounts it; mount it yourself, on an address or path only
 // operators reach, e.g.
 //
@@ -56,9 +57,12 @@ type admin struct {
 //	GET    /features/{name}          one feature
 //	PUT    /features/{name}/force    {"enabled":false,"duration":"30m","actor":"alice","reason":"INC-42"}
 //	DELETE /features/{name}/force    {"actor":"alice"}
+//	GET    /drills                   the drills in effect
+//	PUT    /checks/{name}/drill      {"status":"unavailable","duration":"15m","actor":"alice","reason":"game day"}
+//	DELETE /checks/{name}/drill      {"actor":"alice"}
 //
 // Every request needs the bearer token, else 401 with WWW-Authenticate; a
-// bad request (unknown feature, bad or missing field, a duration over
+// bad request (unknown feature or check, bad or missing field, a duration over
 // MaxDuration) gets 400 with the reason, an unknown path 404, a wrong
 // method 405 with Allow, a body over 8 KiB 413. A nil registry, a missing
 // or short Token, or a bad MaxDuration is an error: the handler refuses to
@@ -85,7 +89,7 @@ func AdminHandler(r *Registry, opts AdminOptions) (http.Handler, error) {
 	} else {
 		a.log = containLogger(a.log, r.opts.DefaultTimeout)
 	}
-	a.router = newAdminRouter(a.featureRoutes())
+	a.router = newAdminRouter(a.featureRoutes(), a.drillRoutes())
 	return a, nil
 }
 

@@ -19,11 +19,18 @@ func FuzzAdminRequest(f *testing.F) {
 	f.Add("DELETE", "/features/recs/force", bearer, `{"actor":"bob"}`)
 	f.Add("PUT", "/features/recs/force", "Bearer x", `{"enabled":true,"duration":"1h","actor":"eve"}`)
 	f.Add("PUT", "/features/%72ecs/force/", bearer, `{"enabled":true,"duration":"1h1ns","actor":"a\u202e"}`)
+	f.Add("GET", "/drills", bearer, "")
+	f.Add("PUT", "/checks/db/drill", bearer, `{"status":"unavailable","duration":"15m","actor":"alice","reason":"game day"}`)
+	f.Add("PUT", "/checks/db/drill", bearer, `{"status":"degraded","duration":"2h0m1s","actor":"alice"}`)
+	f.Add("PUT", "/checks/%64b/drill/", bearer, `{"status":"failed","duration":"1ns","actor":"a\u202e","reason":"\u0000"}`)
+	f.Add("PUT", "/checks/db/drill", "Bearer x", `{"status":"unavailable","duration":"1h","actor":"eve"}`)
+	f.Add("DELETE", "/checks/db/drill", bearer, `{"actor":"bob"}`)
 	f.Fuzz(func(t *testing.T, method, path, auth, body string) {
 		if _, err := url.ParseRequestURI(path); err != nil || !validMethod(method) || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \r\n\x00#?") {
 			return // not a request net/http would hand a handler
 		}
-		_, feat, h, logs := adminFixture(t)
+		r, feat, h, logs := adminFixture(t)
+		defer func() { _, _ = r.EndDrill("db", "fuzz") }()
 		before := feat.State()
 		w := adminDo(h, method, path, auth, "", body)
 		switch w.Code {
@@ -40,6 +47,9 @@ func FuzzAdminRequest(f *testing.F) {
 		}
 		if auth != bearer && !strings.EqualFold(strings.TrimSpace(auth), bearer) && feat.State().Forced != before.Forced {
 			t.Fatalf("a caller without the token changed the feature: %q", auth)
+		}
+		if auth != bearer && !strings.EqualFold(strings.TrimSpace(auth), bearer) && r.Drills() != nil {
+			t.Fatalf("a caller without the token started a drill: %q", auth)
 		}
 	})
 }

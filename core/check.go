@@ -125,6 +125,25 @@ type Check struct {
 	// SuccessThreshold is how many consecutive successes it takes to report a
 	// failed check as healthy again. Default: 1.
 	SuccessThreshold int
+
+	// Owner names who answers for the check when it fails: a team, an
+	// on-call rotation ("team-payments"). Optional; at most 64 bytes, no
+	// control characters. Shown in reports, the log line of a status
+	// change and metrics (promhealth's probekit_check_info), so that an
+	// alert says whom to page.
+	Owner string
+
+	// Runbook is the URL of what to do when the check fails. Optional; an
+	// absolute http or https URL without user info, at most 256 bytes.
+	// Shown where Owner is (in application/health+json as the check's
+	// "links" member, relation "help").
+	Runbook string
+
+	// Hint is a short note for the operator reading a failure ("failover
+	// is automatic; page only if it lasts 10m"). Optional; at most 256
+	// bytes, no control characters. Shown in reports and the log line of
+	// a status change; not in metrics.
+	Hint string
 }
 
 // ErrInvalidCheck is wrapped by every error Register returns for a bad Check.
@@ -170,6 +189,9 @@ func (c Check) normalize(defaultTimeout time.Duration) (Check, error) {
 	}
 	if c.SuccessThreshold < 0 {
 		return c, fmt.Errorf("%w %q: SuccessThreshold must be >= 1, got %d", ErrInvalidCheck, c.Name, c.SuccessThreshold)
+	}
+	if err := c.checkOperator(); err != nil {
+		return c, err
 	}
 	if c.Timeout == 0 {
 		c.Timeout = defaultTimeout

@@ -16,6 +16,9 @@ type CheckInfo struct {
 	// Timeout bounds one run; Interval is the period of a background check,
 	// 0 for one that runs during probes.
 	Timeout, Interval time.Duration
+	// Owner, Runbook and Hint are the check's fields of those names, empty
+	// when not set.
+	Owner, Runbook, Hint string
 }
 
 // Checks returns the registered checks, sorted by name. The slice is the
@@ -25,7 +28,8 @@ func (r *Registry) Checks() []CheckInfo {
 	out := make([]CheckInfo, len(list))
 	for i, s := range list {
 		c := s.check
-		out[i] = CheckInfo{Name: c.Name, Kinds: c.Kinds, Optional: c.Optional, Timeout: c.Timeout, Interval: c.Interval}
+		out[i] = CheckInfo{Name: c.Name, Kinds: c.Kinds, Optional: c.Optional, Timeout: c.Timeout, Interval: c.Interval,
+			Owner: c.Owner, Runbook: c.Runbook, Hint: c.Hint}
 	}
 	return out
 }

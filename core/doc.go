@@ -57,4 +57,13 @@
 // opt-in AdminHandler, which requires a bearer token and is never mounted
 // by the probe handlers). Readiness reports list the features and why each
 // is on or off.
+//
+// # Drills and owners
+//
+// Registry.Drill makes a check report failed or degraded for a bounded time,
+// to rehearse an outage (a game day): every report, the features following
+// the check and the metrics see the drill, while the check's real results
+// are still recorded and shown beside it. The AdminHandler starts and ends
+// drills too. A check's Owner, Runbook and Hint travel with its failures:
+// in reports, in the log line of a status change and in metrics.
 package core

@@ -339,6 +339,9 @@ func (f *Feature) update(now time.Time) (Transition, bool) {
 		st := s.reportedStatus()
 		if st == StatusUnavailable || (st == StatusDegraded && f.offWhenDegraded) {
 			healthy, why = false, "check "+strconv.Quote(s.check.Name)+" is "+st.String()
+			if s.drill.Load() != nil {
+				why += " (drill)"
+			}
 			break
 		}
 	}

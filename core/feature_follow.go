@@ -17,8 +17,14 @@ func (s *checkState) follow(f *Feature) {
 	s.followers.Store(&list)
 }
 
-// reportedStatus is the check's reported status, read without its lock.
-func (s *checkState) reportedStatus() Status { return Status(s.reported.Load()) }
+// reportedStatus is the check's reported status, read without its lock:
+// a drill's while one is in effect (see Registry.Drill).
+func (s *checkState) reportedStatus() Status {
+	if st, ok := s.drilledStatus(); ok {
+		return st
+	}
+	return Status(s.reported.Load())
+}
 
 // statusChanged publishes the check's new reported status to the features
 // that follow it and appends their transitions to events, so that they

@@ -31,7 +31,9 @@ type Observer interface {
 // Transition is a change of state worth one log line.
 type Transition struct {
 	// Component says what changed: "check", "lifecycle", "breaker",
-	// "feature" (From and To "on" or "off"; see [Feature]), "shutdown", ...
+	// "feature" (From and To "on" or "off"; see [Feature]), "drill" (From
+	// "off" To the drill's status at its start, back at its end; see
+	// [Registry.Drill]), "shutdown", ...
 	// The shutdown sequence reports each step's end (Name "propagation",
 	// "drain" or "hooks", From "running", To "done"; an adaptive
 	// propagation delay's Reason names the bound that ended it, see
@@ -57,7 +59,12 @@ type Transition struct {
 
 // slogObserver writes one log line per transition; results are not logged,
 // so a probe storm cannot flood the logs.
-type slogObserver struct{ log *slog.Logger }
+// The registry's own (reg set) adds the check's owner, runbook and hint to
+// the lines of a check's or a drill's transition.
+type slogObserver struct {
+	log *slog.Logger
+	reg *Registry
+}
 
 // NewSlogObserver returns an Observer that logs each transition as one
 // structured line on l: at Warn level when the new state is a failure
@@ -68,7 +75,9 @@ type slogObserver struct{ log *slog.Logger }
 // an operator can tell a failed login from a missing table without
 // Options.ExposeErrors. The other fields are logged on one line too,
 // non-printable runes as spaces. The registry always installs one on
-// Options.Logger.
+// Options.Logger; that one also logs the check's Owner, Runbook and Hint
+// (as "owner", "runbook", "hint", when set) on the line of a check's or a
+// drill's transition, and logs a drill's end at Info.
 func NewSlogObserver(l *slog.Logger) Observer {
 	if l == nil {
 		l = slog.Default()
@@ -87,6 +96,9 @@ func (o slogObserver) ObserveTransition(t Transition) {
 	case "unavailable", "degraded", "open", "half-open", "off":
 		level = slog.LevelWarn
 	}
+	if t.Component == "drill" && t.To == "off" {
+		level = slog.LevelInfo // a drill's end is no failure
+	}
 	// Every field may come from a check's reason or a Notify caller: each
 	// goes out one printable line (log/slog's JSON handler would pass C1
 	// controls and bidi overrides on to whoever reads the log).
@@ -103,6 +115,7 @@ func (o slogObserver) ObserveTransition(t Transition) {
 	if t.Err != nil {
 		attrs = append(attrs, slog.String("error", redactError(t.Err)))
 	}
+	attrs = o.operatorAttrs(t, attrs)
 	o.log.LogAttrs(context.Background(), level, "probekit: "+component+" "+to, attrs...)
 }
 

@@ -203,6 +203,7 @@ type Registry struct {
 	warnedNotStarted atomic.Bool // the "Start was not called" warning was logged (see explainUnrun)
 
 	features featureSet // see Registry.Feature
+	drills   drillSet   // see Registry.Drill
 }
 
 // New returns a Registry configured by opts, or an error naming the first bad
@@ -220,7 +221,7 @@ func New(opts Options) (*Registry, error) {
 		stopped: make(chan struct{}),
 	}
 	r.cut, r.cutShort = context.WithCancelCause(context.Background())
-	list := []*observerEntry{{o: NewSlogObserver(o.Logger)}}
+	list := []*observerEntry{{o: slogObserver{log: o.Logger, reg: r}}}
 	for _, ob := range o.Observers {
 		list = append(list, &observerEntry{o: ob})
 	}

@@ -325,6 +325,7 @@ func (r *Registry) started() bool {
 // aggregate computes the report's status and message from its results.
 func (r *Registry) aggregate(kind Kind, results []Result) Report {
 	rep := Report{Kind: kind, Status: StatusOK, Time: r.now(), Checks: results}
+	r.overlayDrills(results)
 	var failed, degraded []string
 	for i := range results {
 		res := &results[i]
@@ -355,7 +356,7 @@ func (r *Registry) aggregate(kind Kind, results []Result) Report {
 // the kubelet, liveness assumes success until a check has run: a background
 // check in its InitialDelay must not get the container restarted.
 func assumeAlive(kind Kind, res *Result) {
-	if kind == Liveness && res.Time.IsZero() && res.Status != StatusOK {
+	if kind == Liveness && res.Time.IsZero() && res.Status != StatusOK && res.Drill == nil {
 		res.Status = StatusOK
 	}
 }
@@ -375,6 +376,7 @@ func (r *Registry) respond(ctx context.Context, kind Kind, exclude []string, f f
 func (r *Registry) respondCheck(ctx context.Context, s *checkState, kind Kind, f format, lend *lentBody) (code int, contentType string, body []byte) {
 	res := s.evaluate(ctx)
 	r.explainUnrun(s, &res)
+	s.overlayDrill(&res)
 	assumeAlive(kind, &res)
 	checks := [1]Result{res}
 	rep := Report{Kind: kind, Status: res.Status, Message: res.Message, Time: r.now(), Checks: checks[:]}

@@ -126,6 +126,7 @@ func appendJSON(b []byte, rep *Report, m meta) []byte {
 		b = strconv.AppendInt(b, int64(c.ConsecutiveFailures), 10)
 		b = append(b, `,"critical":`...)
 		b = strconv.AppendBool(b, c.Critical)
+		b = appendCheckExtrasJSON(b, c)
 		b = append(b, '}')
 	}
 	b = append(b, '}')
@@ -174,6 +175,7 @@ func appendHealthJSON(b []byte, rep *Report, m meta) []byte {
 			b = append(b, `,"output":`...)
 			b = appendString(b, c.Message)
 		}
+		b = appendCheckExtrasHealthJSON(b, c)
 		b = append(b, "}]"...)
 	}
 	b = appendFeaturesHealthJSON(b, rep.Features, len(rep.Checks) > 0)
@@ -216,6 +218,7 @@ func appendVerbose(b []byte, rep *Report, excluded []string, name string, passed
 			msg = "reason withheld"
 		}
 		b = appendText(b, msg)
+		b = appendCheckExtrasText(b, c)
 		b = append(b, '\n')
 	}
 	for _, x := range excluded {

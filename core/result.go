@@ -72,4 +72,12 @@ type Result struct {
 	ConsecutiveFailures int
 	// Critical is false for checks registered with Optional.
 	Critical bool
+	// Drill is set in reports while a drill overrides the check (see
+	// [Registry.Drill]): Status and Message are then the drill's, and
+	// Drill holds the check's real ones. Results passed to observers are
+	// the real ones, with Drill nil.
+	Drill *DrillOverride
+	// Operator is the check's owner, runbook and hint (see [Check]); nil
+	// when none is set. Shared: do not modify it.
+	Operator *OperatorInfo
 }

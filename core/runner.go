@@ -36,6 +36,7 @@ type checkState struct {
 
 	reported  atomic.Uint32              // status, readable without mu (features follow it)
 	followers atomic.Pointer[[]*Feature] // features that follow the check; copied on write
+	drill     atomic.Pointer[liveDrill]  // the drill in effect, or nil; see drill.go
 }
 
 func newCheckState(c Check, r *Registry) *checkState {
@@ -45,6 +46,7 @@ func newCheckState(c Check, r *Registry) *checkState {
 		Status:   StatusUnavailable,
 		Message:  "not run yet",
 		Critical: !c.Optional,
+		Operator: c.operatorInfo(),
 	}
 	s.status = StatusUnavailable
 	s.reported.Store(uint32(StatusUnavailable))

@@ -26,6 +26,7 @@ func (r *Registry) Stored(kind Kind, check string) (Status, error) {
 			return StatusUnavailable, fmt.Errorf("core: stored %q: %w for %s", check, ErrUnknownCheck, kind)
 		}
 		res := s.last()
+		s.overlayDrill(&res)
 		assumeAlive(kind, &res)
 		return res.Status, nil
 	}
@@ -50,7 +51,11 @@ func (r *Registry) storedAggregate(kind Kind) Status {
 			continue
 		}
 		res := s.last()
-		assumeAlive(kind, &res)
+		if st, drilled := s.drilledStatus(); drilled {
+			res.Status = st // a drill counts even before the check's first run
+		} else {
+			assumeAlive(kind, &res)
+		}
 		switch {
 		case res.Status == StatusOK:
 		case res.Critical && res.Status == StatusUnavailable:

@@ -231,6 +231,8 @@ func (s *service) metrics(t *testing.T) {
 		`probekit_check_up{check="redis",kind="readiness"} 0.5`, // optional and down: degraded
 		`probekit_lifecycle_state{state="ready"} 1`,
 		"probekit_inflight_requests 0", // the scrape itself is not a request to drain
+		`probekit_check_info{check="sqlite",owner="team-shop",runbook="https://github.com/probekit/probekit/blob/main/docs/operations.md#what-each-answer-means"} 1`,
+		`probekit_check_drill{check="redis"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET /metrics lacks %q", want)
@@ -448,6 +450,16 @@ func TestPrometheus(t *testing.T) {
 
 	stopRedis() // the dependency fails: the optional check degrades the service
 	waitFor(t, "the redis check degraded in Prometheus", seriesValue(`probekit_check_up{job="demo",check="redis",kind="readiness"}`, "0.5"), nil)
+	// The check alerts' join (rules.yml): the owner and runbook the demo
+	// gives its checks reach the check's series.
+	waitFor(t, "owner and runbook joined from probekit_check_info", func() (bool, string) {
+		vec, err := p.query(`probekit_check_up{job="demo",check="redis",kind="readiness"} * on(job, instance, check) group_left(owner, runbook) probekit_check_info`)
+		if err != nil {
+			return false, err.Error()
+		}
+		return len(vec) == 1 && vec[0].Metric["owner"] == "team-shop" &&
+			vec[0].Metric["runbook"] == "https://github.com/probekit/probekit/blob/main/docs/operations.md#degrade-instead-of-failing", fmt.Sprint(vec)
+	}, nil)
 	waitFor(t, "a failed run counted", func() (bool, string) {
 		vec, err := p.query(`probekit_check_runs_total{job="demo",check="redis",result="failure"} > 0`)
 		return err == nil && len(vec) == 1, fmt.Sprint(vec, err)

@@ -233,14 +233,14 @@ func (s *Server) storedLocked(service string) healthpb.HealthCheckResponse_Servi
 	return s.stored(service)
 }
 
-// observer pokes the notifier on every check or lifecycle transition. It
+// observer pokes the notifier on every check, drill or lifecycle transition. It
 // never blocks: a poke already pending covers this one too.
 type observer struct{ events chan<- struct{} }
 
 func (observer) ObserveResult(core.Result) {}
 
 func (o observer) ObserveTransition(t core.Transition) {
-	if t.Component != "check" && t.Component != "lifecycle" {
+	if t.Component != "check" && t.Component != "lifecycle" && t.Component != "drill" {
 		return
 	}
 	select {

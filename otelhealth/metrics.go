@@ -44,6 +44,10 @@ const (
 	// and 0 while it is off, with FeatureNameKey and FeatureForcedKey (true
 	// while an operator forces it), read from the registry's features.
 	MetricFeatureEnabled = "probekit.feature.enabled"
+	// MetricCheckDrill is 1 while an operator drills a check
+	// (core.Registry.Drill) and 0 otherwise; during a drill
+	// probekit.check.up shows the status the drill makes the check report.
+	MetricCheckDrill = "probekit.check.drill"
 )
 
 // durationBuckets are the bucket bounds, in seconds, of
@@ -69,6 +73,7 @@ type instruments struct {
 	inflight    metric.Int64ObservableUpDownCounter
 	breaker     metric.Int64ObservableGauge
 	feature     metric.Int64ObservableGauge
+	drill       metric.Int64ObservableGauge
 	byLifecycle [len(lifecycleStates)][]metric.ObserveOption
 }
 
@@ -118,13 +123,16 @@ func (o *observer) instrument(m metric.Meter) (metric.Registration, error) {
 	in.feature, e = m.Int64ObservableGauge(MetricFeatureEnabled, metric.WithUnit("1"),
 		metric.WithDescription("Whether each feature is usable now: 1 on, 0 off (a check it follows failed, or an operator forced it off)."))
 	wrap(MetricFeatureEnabled, e)
+	in.drill, e = m.Int64ObservableGauge(MetricCheckDrill, metric.WithUnit("1"),
+		metric.WithDescription("Whether an operator is drilling each health check: 1 while it reports the drill's status instead of its own, 0 otherwise."))
+	wrap(MetricCheckDrill, e)
 	if err != nil {
 		return nil, err
 	}
 	for i, s := range lifecycleStates {
 		in.byLifecycle[i] = []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(LifecycleStateKey.String(s.String())))}
 	}
-	reg, err := m.RegisterCallback(o.observe, in.up, in.failures, in.lastSuccess, in.lifecycle, in.inflight, in.breaker, in.feature)
+	reg, err := m.RegisterCallback(o.observe, in.up, in.failures, in.lastSuccess, in.lifecycle, in.inflight, in.breaker, in.feature, in.drill)
 	if err != nil {
 		return nil, fmt.Errorf("otelhealth: New: register callback: %w", err)
 	}
@@ -190,13 +198,31 @@ func (o *observer) observe(_ context.Context, m metric.Observer) error {
 		m.ObserveInt64(in.feature, v, metric.WithAttributes(FeatureNameKey.String(st.Name), FeatureForcedKey.Bool(st.Forced != nil)))
 	}
 
+	var drilled map[string]core.Status // nil unless a drill is in effect
+	for _, d := range o.h.Drills() {
+		if drilled == nil {
+			drilled = make(map[string]core.Status)
+		}
+		drilled[d.Check] = d.Status
+	}
+
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	for _, e := range o.checks {
+	for name, e := range o.checks {
+		drill, drilling := drilled[name]
+		var v int64
+		if drilling {
+			v = 1
+		}
+		m.ObserveInt64(in.drill, v, e.observe...)
 		if !e.seen {
 			continue
 		}
-		m.ObserveFloat64(in.up, up(e.status, e.optional), e.observe...)
+		status := e.status
+		if drilling {
+			status = drill
+		}
+		m.ObserveFloat64(in.up, up(status, e.optional), e.observe...)
 		m.ObserveInt64(in.failures, int64(e.failures), e.observe...)
 		if !e.lastSuccess.IsZero() {
 			m.ObserveFloat64(in.lastSuccess, float64(e.lastSuccess.UnixNano())/1e9, e.observe...)

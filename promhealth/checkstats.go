@@ -4,6 +4,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/probekit/probekit/core"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ type checkStats struct {
 	upLabels    []labelSet
 	checkLabels labelSet
 	runsLabels  [2]labelSet
+	infoLabels  labelSet // check, owner, runbook
 
 	mu          sync.Mutex // guards the fields below
 	ran         bool
@@ -52,6 +54,8 @@ func newCheckStats(info core.CheckInfo, buckets int, constLabels prometheus.Labe
 		s.upLabels = append(s.upLabels, newLabelSet(constLabels, []string{"check", "kind"}, info.Name, k))
 	}
 	s.checkLabels = newLabelSet(constLabels, []string{"check"}, info.Name)
+	s.infoLabels = newLabelSet(constLabels, []string{"check", "owner", "runbook"}, info.Name,
+		boundedLabel(info.Owner), boundedLabel(info.Runbook))
 	s.runsLabels[0] = newLabelSet(constLabels, []string{"check", "result"}, info.Name, "success")
 	s.runsLabels[1] = newLabelSet(constLabels, []string{"check", "result"}, info.Name, "failure")
 	return s
@@ -84,21 +88,29 @@ func (s *checkStats) transition() {
 	s.mu.Unlock()
 }
 
-// collect sends the check's series. Two allocations for the samples and
-// three for the histogram, whatever the number of series: a scrape of 50
-// checks must stay cheap.
-func (s *checkStats) collect(d *descs, bounds []float64, ch chan<- prometheus.Metric) {
+// collect sends the check's series; drill is the drill in effect on the
+// check, or nil. Two allocations for the samples and three for the
+// histogram, whatever the number of series: a scrape of 50 checks must
+// stay cheap.
+func (s *checkStats) collect(d *descs, bounds []float64, drill *core.Drill, ch chan<- prometheus.Metric) {
 	h := &histogram{desc: d.duration, labels: s.checkLabels, bounds: bounds, buckets: make([]uint64, len(bounds))}
-	out := make([]sample, 0, len(s.kinds)+5)
+	out := make([]sample, 0, len(s.kinds)+7)
+	out = append(out,
+		sample{d.checkInfo, s.infoLabels, prometheus.GaugeValue, 1},
+		sample{d.checkDrill, s.checkLabels, prometheus.GaugeValue, boolValue(drill != nil)},
+	)
 	s.mu.Lock()
 	copy(h.buckets, s.buckets)
 	h.count, h.sum = s.count, s.sum
-	if s.ran {
+	if status := s.status; s.ran || drill != nil {
+		if drill != nil {
+			status = drill.Status // what the check reports, as alerts must see it
+		}
 		up := 0.0
 		switch {
-		case s.status == core.StatusOK:
+		case status == core.StatusOK:
 			up = 1
-		case s.status == core.StatusDegraded, s.optional:
+		case status == core.StatusDegraded, s.optional:
 			// What the check does to its probes: an optional check's
 			// failure degrades them, like a Degraded error.
 			up = 0.5
@@ -121,4 +133,21 @@ func (s *checkStats) collect(d *descs, bounds []float64, ch chan<- prometheus.Me
 	for i := range out {
 		ch <- &out[i]
 	}
+}
+
+// maxLabelLen bounds the owner and runbook labels of probekit_check_info;
+// core bounds them already (64 and 256 bytes), this guards a future change.
+const maxLabelLen = 256
+
+// boundedLabel is v as a label value: valid UTF-8, at most maxLabelLen bytes.
+func boundedLabel(v string) string {
+	v = labelValue(v)
+	if len(v) <= maxLabelLen {
+		return v
+	}
+	n := maxLabelLen
+	for n > 0 && !utf8.RuneStart(v[n]) {
+		n--
+	}
+	return v[:n]
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // Collector is a prometheus.Collector that exports a registry's health:
-// per check, its status, latency, runs, failures and last success; per
+// per check, its status, latency, runs, failures and last success, its
+// owner and runbook (probekit_check_info) and whether it is drilled; per
 // process, the lifecycle state, in-flight requests and the shutdown; per
 // circuit breaker, its state and transitions; per feature (core.Feature),
 // whether it is enabled and whether it is forced. It learns check results and
@@ -104,8 +105,16 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 	ch <- prometheus.MustNewConstMetric(d.abandoned, prometheus.CounterValue, float64(shutdown.abandoned))
 	shutdown.collect(d, ch)
+	drills := c.h.Drills() // sorted by check, like sorted; nil when none
 	for _, s := range sorted {
-		s.collect(d, c.opts.Buckets, ch)
+		var drill *core.Drill
+		for len(drills) > 0 && drills[0].Check < s.name {
+			drills = drills[1:]
+		}
+		if len(drills) > 0 && drills[0].Check == s.name {
+			drill = &drills[0]
+		}
+		s.collect(d, c.opts.Buckets, drill, ch)
 	}
 	sort.Slice(breakers, func(i, j int) bool { return breakers[i].name < breakers[j].name })
 	for _, b := range breakers {

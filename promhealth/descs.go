@@ -11,6 +11,7 @@ type descs struct {
 	lifecycle, inflight, abandoned, shutdownPhase                  *prometheus.Desc
 	breakerState, breakerTransitions                               *prometheus.Desc
 	featureEnabled, featureForced                                  *prometheus.Desc
+	checkInfo, checkDrill                                          *prometheus.Desc
 }
 
 func newDescs(l prometheus.Labels) descs {
@@ -57,6 +58,12 @@ func newDescs(l prometheus.Labels) descs {
 		featureForced: prometheus.NewDesc("probekit_feature_forced",
 			"Whether an operator has forced a feature on or off for a bounded time: 1 forced, 0 following its checks.",
 			[]string{"feature"}, l),
+		checkInfo: prometheus.NewDesc("probekit_check_info",
+			"Always 1: the owner and runbook URL of a health check (core.Check Owner and Runbook, empty when not set), for alerts to join on: * on(job, instance, check) group_left(owner, runbook) probekit_check_info.",
+			[]string{"check", "owner", "runbook"}, l),
+		checkDrill: prometheus.NewDesc("probekit_check_drill",
+			"Whether an operator is drilling a health check (core.Registry.Drill): 1 while the check reports the drill's status instead of its own, 0 otherwise.",
+			[]string{"check"}, l),
 	}
 }
 
@@ -66,6 +73,7 @@ func (d *descs) describe(ch chan<- *prometheus.Desc) {
 		d.lifecycle, d.inflight, d.abandoned, d.shutdownPhase,
 		d.breakerState, d.breakerTransitions,
 		d.featureEnabled, d.featureForced,
+		d.checkInfo, d.checkDrill,
 	} {
 		ch <- x
 	}
