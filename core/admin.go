@@ -15,7 +15,8 @@ type AdminOptions struct {
 	// Token is the bearer token every request must carry
 	// ("Authorization: Bearer <Token>"). Required, at least 16 bytes:
 	// without one the handler is not created. Read it from a secret, never
-	// from code; it is compared in constant time and never logged.
+	// from code; it is compared in constant time and never logged. White
+	// space around it (the newline ending a secret's file) is an error.
 	Token string
 
 	// MaxDuration caps how long one request may force a feature. Default:
@@ -69,6 +70,9 @@ func AdminHandler(r *Registry, opts AdminOptions) (http.Handler, error) {
 		return nil, fmt.Errorf("core: AdminHandler: registry is nil")
 	case opts.Token == "":
 		return nil, fmt.Errorf("%w: AdminOptions.Token is empty: the admin handler requires a bearer token", ErrInvalidOptions)
+	case strings.TrimSpace(opts.Token) != opts.Token:
+		// A request's token is trimmed: this one could never match.
+		return nil, fmt.Errorf("%w: AdminOptions.Token begins or ends with white space (a newline from the secret's file?): trim it", ErrInvalidOptions)
 	case len(opts.Token) < minAdminTokenLen:
 		return nil, fmt.Errorf("%w: AdminOptions.Token is shorter than %d bytes", ErrInvalidOptions, minAdminTokenLen)
 	case opts.MaxDuration < 0:
