@@ -132,8 +132,30 @@ type Feature struct {
 
 // featureSet holds a registry's features. Its zero value is empty.
 type featureSet struct {
-	mu   sync.Mutex                 // serializes additions
-	list atomic.Pointer[[]*Feature] // by name; copied on write
+	mu     sync.Mutex                 // serializes additions
+	list   atomic.Pointer[[]*Feature] // by name; copied on write
+	closed atomic.Bool                // the registry closed: no more forces
+}
+
+// close stops the features' force timers, so that no force ends (and
+// reaches the observers) after the registry closed, and refuses forces from
+// now on. A Force that checked closed before it was set holds f.mu until its
+// timer is set, so the loop below stops that timer too.
+func (fs *featureSet) close() {
+	fs.closed.Store(true)
+	p := fs.list.Load()
+	if p == nil {
+		return
+	}
+	for _, f := range *p {
+		f.mu.Lock()
+		f.seq++ // a timer firing now ends nothing
+		if f.timer != nil {
+			f.timer.Stop()
+			f.timer = nil
+		}
+		f.mu.Unlock()
+	}
 }
 
 // Errors about features; test with errors.Is.
@@ -244,7 +266,9 @@ func (f *Feature) State() FeatureState { return *f.view.Load() }
 // logged on the registry's Logger (who, what, how long, why) and a change
 // of Enabled reaches the observers (an observer may itself force or clear
 // the feature: its change is delivered after). Bad options are an error wrapping
-// ErrInvalidForce that names the field, and change nothing.
+// ErrInvalidForce that names the field, and change nothing; after the
+// registry's Close, Force returns an error wrapping ErrClosed (Close stops
+// the timers of the forces in effect: they stay in effect, ending never).
 func (f *Feature) Force(opts ForceOptions) error {
 	switch {
 	case opts.Duration <= 0:
@@ -267,6 +291,10 @@ func (f *Feature) Force(opts ForceOptions) error {
 		Until:  now.Add(opts.Duration),
 	}
 	f.mu.Lock()
+	if f.reg.features.closed.Load() {
+		f.mu.Unlock()
+		return fmt.Errorf("core: force %q: %w", f.name, ErrClosed)
+	}
 	f.seq++
 	seq := f.seq
 	if f.timer != nil {
@@ -296,7 +324,9 @@ func (f *Feature) ClearForce(actor string) bool {
 		return false
 	}
 	f.seq++
-	f.timer.Stop()
+	if f.timer != nil { // nil after Close
+		f.timer.Stop()
+	}
 	f.force, f.timer = nil, nil
 	f.queue(f.update(f.reg.now()))
 	f.mu.Unlock()

@@ -319,6 +319,7 @@ func (r *Registry) Close() error {
 		longest = max(longest, s.check.Timeout)
 	}
 	r.mu.Unlock()
+	r.features.close()
 
 	r.loops.Wait()
 	if r.calls.wait(longest) {
