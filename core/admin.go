@@ -33,6 +33,7 @@ const (
 	defaultAdminMaxDuration = time.Hour
 	minAdminTokenLen        = 16
 	maxAdminBody            = 8 << 10
+	adminBodyTimeout        = 10 * time.Second
 )
 
 // admin is the admin handler: authentication, then the router.
@@ -41,7 +42,10 @@ type admin struct {
 	digest [sha256.Size]byte // of the token: comparing digests leaks no length
 	max    time.Duration
 	log    *slog.Logger
-	router adminRouter
+	// bodyTimeout bounds the reading of a request's body
+	// (adminBodyTimeout; shorter in tests).
+	bodyTimeout time.Duration
+	router      adminRouter
 }
 
 // AdminHandler returns an http.Handler for operators: list the features,
@@ -61,7 +65,9 @@ type admin struct {
 // Every request needs the bearer token, else 401 with WWW-Authenticate; a
 // bad request (unknown feature, bad or missing field, a duration over
 // MaxDuration) gets 400 with the reason, an unknown path 404, a wrong
-// method 405 with Allow, a body over 8 KiB 413. A nil registry, a missing
+// method 405 with Allow, a body over 8 KiB 413, a body that has not arrived
+// within 10s 408 (a read deadline the handler sets, so it does not rely on
+// the server's ReadTimeout). A nil registry, a missing
 // or short Token, or a bad MaxDuration is an error: the handler refuses to
 // exist rather than serve unauthenticated.
 func AdminHandler(r *Registry, opts AdminOptions) (http.Handler, error) {
@@ -80,7 +86,7 @@ func AdminHandler(r *Registry, opts AdminOptions) (http.Handler, error) {
 	case opts.MaxDuration > MaxForceDuration:
 		return nil, fmt.Errorf("%w: AdminOptions.MaxDuration %v is over MaxForceDuration %v", ErrInvalidOptions, opts.MaxDuration, MaxForceDuration)
 	}
-	a := &admin{reg: r, digest: sha256.Sum256([]byte(opts.Token)), max: opts.MaxDuration, log: opts.Logger}
+	a := &admin{reg: r, digest: sha256.Sum256([]byte(opts.Token)), max: opts.MaxDuration, log: opts.Logger, bodyTimeout: adminBodyTimeout}
 	if a.max == 0 {
 		a.max = defaultAdminMaxDuration
 	}
@@ -94,6 +100,11 @@ func AdminHandler(r *Registry, opts AdminOptions) (http.Handler, error) {
 }
 
 func (a *admin) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	// Bound the reading of the request, body included, whatever the
+	// server's ReadTimeout: a client that withholds its body must not hold
+	// this goroutine (nor, after a 401, the server's draining of the body)
+	// for good. A ResponseWriter without deadlines is left as it is.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(a.bodyTimeout))
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if !a.authorized(req) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"unicode"
@@ -28,6 +29,10 @@ func readAdminJSON(w http.ResponseWriter, req *http.Request, v any) bool {
 	if err != nil {
 		if errors.As(err, new(*http.MaxBytesError)) {
 			writeAdminError(w, http.StatusRequestEntityTooLarge, "body over "+strconv.Itoa(maxAdminBody)+" bytes")
+			return false
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			writeAdminError(w, http.StatusRequestTimeout, "the body did not arrive in time")
 			return false
 		}
 		writeAdminError(w, http.StatusBadRequest, "reading the body failed")
