@@ -62,3 +62,77 @@ func TestAdminSlowBodyIsBounded(t *testing.T) {
 		t.Errorf("status %d, want 408", resp.StatusCode)
 	}
 }
+
+// Hostile and careless requests: each gets the status it should, and
+// neither the token nor raw control characters reach the answer or the log.
+func TestAdminHostileRequests(t *testing.T) {
+	t.Parallel()
+	good := "Bearer " + testAdminToken
+	long := strings.Repeat("a", 10<<10)
+	tests := []struct {
+		name, method, path, auth, body string
+		extraAuth                      string // a second Authorization header
+		want                           int
+	}{
+		{"bearer lower case", "GET", "/features", "bearer " + testAdminToken, "", "", 200},
+		{"bearer upper case", "GET", "/features", "BEARER " + testAdminToken, "", "", 200},
+		{"two spaces", "GET", "/features", "Bearer  " + testAdminToken, "", "", 200},
+		{"scheme only", "GET", "/features", "Bearer", "", "", 401},
+		{"scheme and space", "GET", "/features", "Bearer ", "", "", 401},
+		{"basic", "GET", "/features", "Basic " + testAdminToken, "", "", 401},
+		{"token without scheme", "GET", "/features", testAdminToken, "", "", 401},
+		{"token prefix", "GET", "/features", good[:len(good)-1], "", "", 401},
+		{"token and more", "GET", "/features", good + "x", "", "", 401},
+		{"token in the query", "GET", "/features?access_token=" + testAdminToken, "", "", "", 401},
+		{"wrong then right header", "GET", "/features", "Bearer wrong-token-wrong-token", "", good, 401},
+		{"unauthenticated PUT is not parsed", "PUT", "/features/recs/force", "", `{"enabled":false,"duration":"1m","actor":"mallory"}`, "", 401},
+		{"dot-dot name", "PUT", "/features/%2e%2e/force", good, `{}`, "", 400},
+		{"encoded slash", "GET", "/features/recs%2Fforce", good, "", "", 400},
+		{"trailing slash", "GET", "/features/recs/", good, "", "", 200},
+		{"double slash", "GET", "/features//recs", good, "", "", 404},
+		{"unicode name", "GET", "/features/r%C3%A9cs", good, "", "", 400},
+		{"bidi name", "GET", "/features/%E2%80%AEsc%1Ber", good, "", "", 400},
+		{"very long name", "GET", "/features/" + long, good, "", "", 400},
+		{"overflowing duration", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"9999999999999h","actor":"a"}`, "", 400},
+		{"1e400 duration", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":1e400,"actor":"a"}`, "", 400},
+		{"negative duration", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"-1h","actor":"a"}`, "", 400},
+		{"ansi actor", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"1m","actor":"\u001b[31mroot"}`, "", 400},
+		{"bidi actor", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"1m","actor":"\u202eecila"}`, "", 400},
+		{"huge actor", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"1m","actor":"` + strings.Repeat("a", 4000) + `"}`, "", 400},
+		{"huge body", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"1m","actor":"a","reason":"` + strings.Repeat("a", 10<<20) + `"}`, "", 413},
+		{"two objects", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"1m","actor":"a"}{}`, "", 400},
+		{"array", "PUT", "/features/recs/force", good, `[]`, "", 400},
+		{"null", "PUT", "/features/recs/force", good, `null`, "", 400},
+		{"unknown field", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"1m","actor":"a","until":"never"}`, "", 400},
+		{"ansi reason is accepted and neutralised", "PUT", "/features/recs/force", good, `{"enabled":false,"duration":"1m","actor":"a","reason":"\u001b[2J\u202e\nfake log line token=hunter2"}`, "", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, h, logs := adminFixture(t)
+			req := httptest.NewRequest(tt.method, tt.path, strings.NewReader(tt.body))
+			if tt.auth != "" {
+				req.Header.Set("Authorization", tt.auth)
+			}
+			if tt.extraAuth != "" {
+				req.Header.Add("Authorization", tt.extraAuth)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != tt.want {
+				t.Errorf("status %d, want %d; body %s", w.Code, tt.want, cut(w.Body.String(), 300))
+			}
+			for where, text := range map[string]string{"answer": w.Body.String(), "log": logs.String()} {
+				if strings.Contains(text, testAdminToken) || strings.Contains(text, "hunter2") {
+					t.Errorf("the %s holds a secret:\n%s", where, cut(text, 500))
+				}
+				if strings.ContainsAny(text, "\x1b\u202e") {
+					t.Errorf("the %s holds a raw control or bidi character:\n%q", where, cut(text, 500))
+				}
+				if len(text) > 4<<10 {
+					t.Errorf("the %s is %d bytes", where, len(text))
+				}
+			}
+		})
+	}
+}
