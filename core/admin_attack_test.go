@@ -136,3 +136,18 @@ func TestAdminHostileRequests(t *testing.T) {
 		})
 	}
 }
+
+// A force after the registry closed (the admin server still up during
+// shutdown) is no bad request: 503, so that a client may retry elsewhere.
+func TestAdminForceAfterClose(t *testing.T) {
+	t.Parallel()
+	r, _, h, _ := adminFixture(t)
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w := adminDo(h, http.MethodPut, "/features/recs/force", "Bearer "+testAdminToken, "application/json",
+		`{"enabled":false,"duration":"1m","actor":"alice"}`)
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503; body %s", w.Code, w.Body)
+	}
+}
