@@ -100,11 +100,16 @@ func AdminHandler(r *Registry, opts AdminOptions) (http.Handler, error) {
 }
 
 func (a *admin) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	// Bound the reading of the request, body included, whatever the
-	// server's ReadTimeout: a client that withholds its body must not hold
-	// this goroutine (nor, after a 401, the server's draining of the body)
-	// for good. A ResponseWriter without deadlines is left as it is.
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(a.bodyTimeout))
+	// Bound the reading of the body, whatever the server's ReadTimeout: a
+	// client that withholds it must not hold this goroutine (nor, after a
+	// 401, the server's draining of the body) for good. readAdminJSON lifts
+	// the bound once the body is read: net/http cancels the request's
+	// context when a read past the body fails, so a bound left in place
+	// would cancel a request still at work. No body, no bound. A
+	// ResponseWriter without deadlines is left as it is.
+	if req.Body != nil && req.Body != http.NoBody {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(a.bodyTimeout))
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if !a.authorized(req) {

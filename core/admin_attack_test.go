@@ -2,7 +2,9 @@ package core
 
 import (
 	"bufio"
+	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -149,5 +151,48 @@ func TestAdminForceAfterClose(t *testing.T) {
 		`{"enabled":false,"duration":"1m","actor":"alice"}`)
 	if w.Code != http.StatusServiceUnavailable {
 		t.Errorf("status %d, want 503; body %s", w.Code, w.Body)
+	}
+}
+
+// The read bound must not outlive the body: net/http cancels a request's
+// context when a read past the body fails, so a deadline left in place
+// would cancel every admin request still running after it (a drill that
+// waits, a slow route), body or not.
+func TestAdminReadBoundSparesLongRequests(t *testing.T) {
+	t.Parallel()
+	_, _, h, _ := adminFixture(t)
+	a := h.(*admin)
+	a.bodyTimeout = 20 * time.Millisecond
+	ctxErr := make(chan error, 1)
+	slow := func(w http.ResponseWriter, req *http.Request, _ []string, _ *slog.Logger) {
+		if req.Method == http.MethodPut {
+			var body clearRequest
+			if !readAdminJSON(w, req, &body) {
+				ctxErr <- errors.New("body refused")
+				return
+			}
+		}
+		time.Sleep(10 * a.bodyTimeout) // well past the read bound: a route still at work
+		ctxErr <- req.Context().Err()
+		w.WriteHeader(http.StatusNoContent)
+	}
+	a.router = newAdminRouter(a.featureRoutes(), []adminRoute{{http.MethodGet, "/slow", slow}, {http.MethodPut, "/slow", slow}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, method := range []string{http.MethodGet, http.MethodPut} {
+		var body io.Reader
+		if method == http.MethodPut {
+			body = strings.NewReader(`{"actor":"alice"}`)
+		}
+		req, _ := http.NewRequest(method, srv.URL+"/slow", body)
+		req.Header.Set("Authorization", "Bearer "+testAdminToken)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		if err := <-ctxErr; err != nil {
+			t.Errorf("%s: the request's context after the read bound: %v, want still live", method, err)
+		}
 	}
 }

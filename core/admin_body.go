@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -38,6 +39,9 @@ func readAdminJSON(w http.ResponseWriter, req *http.Request, v any) bool {
 		writeAdminError(w, http.StatusBadRequest, "reading the body failed")
 		return false
 	}
+	// The body is read: lift admin.ServeHTTP's bound (kept after a failed
+	// read, which must also bound net/http's draining of the rest).
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	if len(bytes.TrimSpace(body)) == 0 {
 		writeAdminError(w, http.StatusBadRequest, "missing JSON body")
 		return false
