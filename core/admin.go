@@ -123,8 +123,14 @@ func (a *admin) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // authorized reports whether req carries the token, comparing in constant
-// time; "Bearer" is case-insensitive (RFC 6750 §2.1, RFC 9110 §11.1).
+// time; "Bearer" is case-insensitive (RFC 6750 §2.1, RFC 9110 §11.1). More
+// than one Authorization field is refused: it is no list (RFC 9110 §11.6.2),
+// and which one counts would depend on who reads it (a proxy may check
+// one, this handler another).
 func (a *admin) authorized(req *http.Request) bool {
+	if len(req.Header.Values("Authorization")) != 1 {
+		return false
+	}
 	scheme, token, ok := strings.Cut(req.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false

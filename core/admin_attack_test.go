@@ -87,6 +87,8 @@ func TestAdminHostileRequests(t *testing.T) {
 		{"token and more", "GET", "/features", good + "x", "", "", 401},
 		{"token in the query", "GET", "/features?access_token=" + testAdminToken, "", "", "", 401},
 		{"wrong then right header", "GET", "/features", "Bearer wrong-token-wrong-token", "", good, 401},
+		{"right then wrong header", "GET", "/features", good, "", "Bearer wrong-token-wrong-token", 401},
+		{"right twice", "GET", "/features", good, "", good, 401},
 		{"unauthenticated PUT is not parsed", "PUT", "/features/recs/force", "", `{"enabled":false,"duration":"1m","actor":"mallory"}`, "", 401},
 		{"dot-dot name", "PUT", "/features/%2e%2e/force", good, `{}`, "", 400},
 		{"encoded slash", "GET", "/features/recs%2Fforce", good, "", "", 400},
