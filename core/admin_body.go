@@ -7,8 +7,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -30,9 +32,16 @@ func readAdminJSON(w http.ResponseWriter, req *http.Request, v any) bool {
 			writeAdminError(w, http.StatusRequestEntityTooLarge, "body over "+strconv.Itoa(maxAdminBody)+" bytes")
 			return false
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			writeAdminError(w, http.StatusRequestTimeout, "the body did not arrive in time")
+			return false
+		}
 		writeAdminError(w, http.StatusBadRequest, "reading the body failed")
 		return false
 	}
+	// The body is read: lift admin.ServeHTTP's bound (kept after a failed
+	// read, which must also bound net/http's draining of the rest).
+	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	if len(bytes.TrimSpace(body)) == 0 {
 		writeAdminError(w, http.StatusBadRequest, "missing JSON body")
 		return false

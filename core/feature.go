@@ -116,20 +116,46 @@ type Feature struct {
 	on   atomic.Bool                  // the hot path: Enabled
 	view atomic.Pointer[FeatureState] // what reports show; replaced, never changed
 
-	// notifyMu orders the operator's changes (force, clear, expiry) and
-	// their deliveries: a force's end never reaches observers before its
-	// start. Taken before mu.
-	notifyMu sync.Mutex
-	mu       sync.Mutex // guards force, timer, seq and the updating of on and view
-	force    *FeatureForce
-	timer    *time.Timer // ends force
-	seq      uint64      // counts forces, so that a stale timer ends nothing
+	mu    sync.Mutex // guards force, timer, seq, pending, delivering and the updating of on and view
+	force *FeatureForce
+	timer *time.Timer // ends force
+	seq   uint64      // counts forces, so that a stale timer ends nothing
+
+	// pending are the transitions of the operator's changes (force, clear,
+	// expiry) not yet delivered, in the order of the changes; one caller at
+	// a time (delivering) delivers them, without holding a lock, so that a
+	// force's end never reaches observers before its start and an observer
+	// may force or clear the feature it is told of.
+	pending    []Transition
+	delivering bool
 }
 
 // featureSet holds a registry's features. Its zero value is empty.
 type featureSet struct {
-	mu   sync.Mutex                 // serializes additions
-	list atomic.Pointer[[]*Feature] // by name; copied on write
+	mu     sync.Mutex                 // serializes additions
+	list   atomic.Pointer[[]*Feature] // by name; copied on write
+	closed atomic.Bool                // the registry closed: no more forces
+}
+
+// close stops the features' force timers, so that no force ends (and
+// reaches the observers) after the registry closed, and refuses forces from
+// now on. A Force that checked closed before it was set holds f.mu until its
+// timer is set, so the loop below stops that timer too.
+func (fs *featureSet) close() {
+	fs.closed.Store(true)
+	p := fs.list.Load()
+	if p == nil {
+		return
+	}
+	for _, f := range *p {
+		f.mu.Lock()
+		f.seq++ // a timer firing now ends nothing
+		if f.timer != nil {
+			f.timer.Stop()
+			f.timer = nil
+		}
+		f.mu.Unlock()
+	}
 }
 
 // Errors about features; test with errors.Is.
@@ -238,8 +264,11 @@ func (f *Feature) State() FeatureState { return *f.view.Load() }
 // Force forces the feature on or off for opts.Duration, then it follows its
 // checks again by itself. A force replaces any force in effect. It is
 // logged on the registry's Logger (who, what, how long, why) and a change
-// of Enabled reaches the observers. Bad options are an error wrapping
-// ErrInvalidForce that names the field, and change nothing.
+// of Enabled reaches the observers (an observer may itself force or clear
+// the feature: its change is delivered after). Bad options are an error wrapping
+// ErrInvalidForce that names the field, and change nothing; after the
+// registry's Close, Force returns an error wrapping ErrClosed (Close stops
+// the timers of the forces in effect: they stay in effect, ending never).
 func (f *Feature) Force(opts ForceOptions) error {
 	switch {
 	case opts.Duration <= 0:
@@ -261,9 +290,11 @@ func (f *Feature) Force(opts ForceOptions) error {
 		Since:  now,
 		Until:  now.Add(opts.Duration),
 	}
-	f.notifyMu.Lock()
-	defer f.notifyMu.Unlock()
 	f.mu.Lock()
+	if f.reg.features.closed.Load() {
+		f.mu.Unlock()
+		return fmt.Errorf("core: force %q: %w", f.name, ErrClosed)
+	}
 	f.seq++
 	seq := f.seq
 	if f.timer != nil {
@@ -271,15 +302,13 @@ func (f *Feature) Force(opts ForceOptions) error {
 	}
 	f.force = force
 	f.timer = time.AfterFunc(opts.Duration, func() { f.expire(seq) })
-	t, changed := f.update(now)
+	f.queue(f.update(now))
 	f.mu.Unlock()
 
 	f.reg.opts.Logger.Warn("probekit: feature "+f.name+" forced "+onOff(force.On),
 		"feature", f.name, "actor", force.Actor, "forced", onOff(force.On),
 		"for", opts.Duration.String(), "until", force.Until.UTC().Format(time.RFC3339), "reason", oneLine(force.Reason))
-	if changed {
-		f.reg.Notify(t)
-	}
+	f.flush()
 	return nil
 }
 
@@ -289,30 +318,26 @@ func (f *Feature) ClearForce(actor string) bool {
 	if len(actor) > maxActorLen {
 		actor = actor[:maxActorLen]
 	}
-	f.notifyMu.Lock()
-	defer f.notifyMu.Unlock()
 	f.mu.Lock()
 	if f.force == nil {
 		f.mu.Unlock()
 		return false
 	}
 	f.seq++
-	f.timer.Stop()
+	if f.timer != nil { // nil after Close
+		f.timer.Stop()
+	}
 	f.force, f.timer = nil, nil
-	t, changed := f.update(f.reg.now())
+	f.queue(f.update(f.reg.now()))
 	f.mu.Unlock()
 	f.reg.opts.Logger.Info("probekit: feature "+f.name+" force cleared", "feature", f.name, "actor", oneLine(actor))
-	if changed {
-		f.reg.Notify(t)
-	}
+	f.flush()
 	return true
 }
 
 // expire ends force number seq when its time is up, unless another force
 // or a clear replaced it meanwhile. It runs on the timer's goroutine.
 func (f *Feature) expire(seq uint64) {
-	f.notifyMu.Lock()
-	defer f.notifyMu.Unlock()
 	f.mu.Lock()
 	if f.seq != seq || f.force == nil {
 		f.mu.Unlock()
@@ -320,13 +345,41 @@ func (f *Feature) expire(seq uint64) {
 	}
 	force := f.force
 	f.force, f.timer = nil, nil
-	t, changed := f.update(f.reg.now())
+	f.queue(f.update(f.reg.now()))
 	f.mu.Unlock()
 	f.reg.opts.Logger.Info("probekit: feature "+f.name+" force expired", "feature", f.name,
 		"actor", force.Actor, "forced", onOff(force.On))
+	f.flush()
+}
+
+// queue adds the transition of an operator's change to those to deliver,
+// when Enabled changed. f.mu is held.
+func (f *Feature) queue(t Transition, changed bool) {
 	if changed {
-		f.reg.Notify(t)
+		f.pending = append(f.pending, t)
 	}
+}
+
+// flush delivers the pending transitions in order, unless another caller is
+// delivering them already (then that one delivers these too). No lock is
+// held while observers run: one that forces or clears this feature queues
+// its change and returns.
+func (f *Feature) flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.delivering {
+		return
+	}
+	f.delivering = true
+	for len(f.pending) > 0 {
+		t := f.pending[0]
+		f.pending = f.pending[1:]
+		f.mu.Unlock()
+		f.reg.Notify(t) // contained: never panics, returns by DefaultTimeout
+		f.mu.Lock()
+	}
+	f.pending = nil
+	f.delivering = false
 }
 
 // update recomputes the feature from its checks' reported statuses and its

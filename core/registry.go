@@ -321,6 +321,7 @@ func (r *Registry) Close() error {
 		longest = max(longest, s.check.Timeout)
 	}
 	r.mu.Unlock()
+	r.features.close()
 
 	r.loops.Wait()
 	defer r.workers.close()

@@ -47,7 +47,8 @@ const (
 // dropped rather than holding up the registry's observers (the value read
 // at evaluation is always current). A Provider is safe for concurrent use;
 // after Shutdown it still evaluates but emits no events, and cannot be
-// used again with another API.
+// used again with another API. A Provider not made by New (the zero value)
+// has no features: every flag resolves to its default with FLAG_NOT_FOUND.
 type Provider struct {
 	reg    *core.Registry
 	remove func()
@@ -85,13 +86,26 @@ func (p *Provider) Init(openfeature.EvaluationContext) error { return nil }
 // Shutdown unsubscribes the provider from the registry and closes its event
 // channel. It is idempotent.
 func (p *Provider) Shutdown() {
-	p.remove()
+	if p.remove != nil {
+		p.remove()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.closed {
 		p.closed = true
-		close(p.events)
+		if p.events != nil {
+			close(p.events)
+		}
 	}
+}
+
+// lookup returns the feature called flag, or nil; a Provider not made by
+// New has no registry, hence no features.
+func (p *Provider) lookup(flag string) *core.Feature {
+	if p.reg == nil {
+		return nil
+	}
+	return p.reg.LookupFeature(flag)
 }
 
 // EventChannel is where the SDK reads the provider's events.
@@ -99,7 +113,7 @@ func (p *Provider) EventChannel() <-chan openfeature.Event { return p.events }
 
 // BooleanEvaluation resolves flag to its feature's Enabled.
 func (p *Provider) BooleanEvaluation(_ context.Context, flag string, defaultValue bool, _ openfeature.FlattenedContext) openfeature.BoolResolutionDetail {
-	f := p.reg.LookupFeature(flag)
+	f := p.lookup(flag)
 	if f == nil {
 		return openfeature.BoolResolutionDetail{Value: defaultValue, ProviderResolutionDetail: notFound(flag)}
 	}
@@ -142,7 +156,7 @@ func (p *Provider) ObjectEvaluation(_ context.Context, flag string, defaultValue
 
 // notBool is the resolution of a non-boolean evaluation of flag.
 func (p *Provider) notBool(flag, typ string) openfeature.ProviderResolutionDetail {
-	if p.reg.LookupFeature(flag) == nil {
+	if p.lookup(flag) == nil {
 		return notFound(flag)
 	}
 	return openfeature.ProviderResolutionDetail{
