@@ -150,3 +150,11 @@ func cut(s string, n int) string {
 	}
 	return s
 }
+
+// closed answers a change refused because the registry is closed: 503, as
+// the service is shutting down; what (a "feature" or "check") names it in
+// the log.
+func (a *admin) closed(w http.ResponseWriter, req *http.Request, log *slog.Logger, what, name string) {
+	log.Warn("probekit admin: refused: the registry is closed", what, name, "remote", oneLine(req.RemoteAddr))
+	writeAdminError(w, http.StatusServiceUnavailable, "the registry is closed: the service is shutting down")
+}

@@ -154,6 +154,15 @@ func TestAdminForceAfterClose(t *testing.T) {
 	if w.Code != http.StatusServiceUnavailable {
 		t.Errorf("status %d, want 503; body %s", w.Code, w.Body)
 	}
+	for method, body := range map[string]string{
+		http.MethodPut:    `{"status":"degraded","duration":"1m","actor":"alice"}`,
+		http.MethodDelete: `{"actor":"alice"}`,
+	} {
+		w := adminDo(h, method, "/checks/db/drill", "Bearer "+testAdminToken, "application/json", body)
+		if w.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s drill: status %d, want 503; body %s", method, w.Code, w.Body)
+		}
+	}
 }
 
 // The read bound must not outlive the body: net/http cancels a request's

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -116,6 +117,10 @@ func (a *admin) startDrill(w http.ResponseWriter, req *http.Request, params []st
 		return
 	}
 	if err := a.reg.Drill(name, opts); err != nil {
+		if errors.Is(err, ErrClosed) {
+			a.closed(w, req, log, "check", name)
+			return
+		}
 		a.refuse(w, log, err.Error())
 		return
 	}
@@ -150,6 +155,10 @@ func (a *admin) endDrill(w http.ResponseWriter, req *http.Request, params []stri
 	}
 	ended, err := a.reg.EndDrill(name, body.Actor)
 	if err != nil {
+		if errors.Is(err, ErrClosed) {
+			a.closed(w, req, log, "check", name)
+			return
+		}
 		a.refuse(w, log, err.Error())
 		return
 	}

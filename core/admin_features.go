@@ -132,8 +132,7 @@ func (a *admin) forceFeature(w http.ResponseWriter, req *http.Request, params []
 	}
 	if err := f.Force(ForceOptions{On: *body.Enabled, Duration: d, Actor: body.Actor, Reason: body.Reason}); err != nil {
 		if errors.Is(err, ErrClosed) {
-			log.Warn("probekit admin: refused: the registry is closed", "feature", f.name, "remote", oneLine(req.RemoteAddr))
-			writeAdminError(w, http.StatusServiceUnavailable, "the registry is closed: the service is shutting down")
+			a.closed(w, req, log, "feature", f.name)
 			return
 		}
 		a.refuse(w, log, err.Error())

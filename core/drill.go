@@ -85,8 +85,23 @@ type liveDrill struct {
 type drillSet struct {
 	// mu orders drill starts, ends and expiries and their deliveries: a
 	// drill's end never reaches observers before its start.
-	mu sync.Mutex
-	n  atomic.Int32 // drills in effect: reports skip the overlay at 0
+	mu     sync.Mutex
+	closed bool         // set by the registry's Close; guarded by mu
+	n      atomic.Int32 // drills in effect: reports skip the overlay at 0
+}
+
+// close stops the timers of the drills in effect, so that none ends after
+// the registry's Close (observers and exporters are shut down by then), and
+// refuses later drills. The drills in effect stay in effect.
+func (ds *drillSet) close(checks []*checkState) {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	ds.closed = true
+	for _, s := range checks {
+		if d := s.drill.Load(); d != nil {
+			d.timer.Stop()
+		}
+	}
 }
 
 // Drill makes the check called name report opts.Status, with the message
@@ -103,8 +118,9 @@ type drillSet struct {
 // why. Features following the check change with it.
 //
 // An unknown check is an error wrapping ErrUnknownCheck; bad options an
-// error wrapping ErrInvalidDrill that names the field. Either changes
-// nothing.
+// error wrapping ErrInvalidDrill that names the field; a drill after the
+// registry's Close an error wrapping ErrClosed (Close stops the drills'
+// timers: a drill in effect then stays in effect). Each changes nothing.
 func (r *Registry) Drill(name string, opts DrillOptions) error {
 	s := r.lookup(name)
 	if s == nil {
@@ -120,6 +136,9 @@ func (r *Registry) Drill(name string, opts DrillOptions) error {
 	}}
 	r.drills.mu.Lock()
 	defer r.drills.mu.Unlock()
+	if r.drills.closed {
+		return fmt.Errorf("core: drill %q: %w", name, ErrClosed)
+	}
 	var events []Transition
 	if old := s.drill.Load(); old != nil {
 		old.timer.Stop()
@@ -140,7 +159,8 @@ func (r *Registry) Drill(name string, opts DrillOptions) error {
 
 // EndDrill ends the drill in effect on the check called name, on behalf of
 // actor (in the end's Transition), and reports whether there was one. An
-// unknown check is an error wrapping ErrUnknownCheck.
+// unknown check is an error wrapping ErrUnknownCheck; after the registry's
+// Close it is an error wrapping ErrClosed.
 func (r *Registry) EndDrill(name, actor string) (bool, error) {
 	s := r.lookup(name)
 	if s == nil {
@@ -151,6 +171,9 @@ func (r *Registry) EndDrill(name, actor string) (bool, error) {
 	}
 	r.drills.mu.Lock()
 	defer r.drills.mu.Unlock()
+	if r.drills.closed {
+		return false, fmt.Errorf("core: end drill %q: %w", name, ErrClosed)
+	}
 	d := s.drill.Load()
 	if d == nil {
 		return false, nil
@@ -182,7 +205,7 @@ func (r *Registry) Drills() []Drill {
 func (r *Registry) expireDrill(s *checkState, d *liveDrill) {
 	r.drills.mu.Lock()
 	defer r.drills.mu.Unlock()
-	if !s.drill.CompareAndSwap(d, nil) {
+	if r.drills.closed || !s.drill.CompareAndSwap(d, nil) {
 		return
 	}
 	r.drills.n.Add(-1)

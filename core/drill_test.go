@@ -318,3 +318,41 @@ func TestDrillBeforeFirstRun(t *testing.T) {
 		t.Errorf("Evaluate(Liveness) during the drill = %+v", rep)
 	}
 }
+
+// Close ends the drill timers, as it ends the features' force timers: a
+// drill's end firing after Close (up to 24h later, on a goroutine of its
+// own) changes nothing and calls no observer, and Drill and EndDrill after
+// Close are refused with ErrClosed.
+func TestDrillAfterClose(t *testing.T) {
+	t.Parallel()
+	ev := newEvents("drill")
+	r, err := New(Options{Observers: []Observer{ev}, Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = r.Register(Check{Name: "db", Check: ok})
+	if err := r.Drill("db", DrillOptions{Status: StatusUnavailable, Duration: time.Hour, Actor: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	ev.next(t) // the start
+	s := r.lookup("db")
+	d := s.drill.Load()
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.expireDrill(s, d) // the timer firing after Close (had Close not stopped it)
+	select {
+	case tr := <-ev.ch:
+		t.Errorf("transition %+v after Close", tr)
+	default:
+	}
+	if d.timer.Stop() {
+		t.Error("the drill's timer is still pending after Close")
+	}
+	if err := r.Drill("db", DrillOptions{Status: StatusDegraded, Duration: time.Hour, Actor: "bob"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Drill after Close = %v, want ErrClosed", err)
+	}
+	if _, err := r.EndDrill("db", "bob"); !errors.Is(err, ErrClosed) {
+		t.Errorf("EndDrill after Close = %v, want ErrClosed", err)
+	}
+}

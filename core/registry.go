@@ -322,6 +322,7 @@ func (r *Registry) Close() error {
 	}
 	r.mu.Unlock()
 	r.features.close()
+	r.drills.close(r.snapshotChecks())
 
 	r.loops.Wait()
 	defer r.workers.close()
