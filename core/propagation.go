@@ -22,6 +22,12 @@ const (
 	BoundMaximum = "maximum"
 )
 
+// ReasonStoppedByItself is the Reason of the "propagation" step's
+// Transition when the server stopped by itself (see [Registry.Run]): there
+// was no propagation delay, the listener being gone already, and the step
+// ends at once.
+const ReasonStoppedByItself = "none: the server stopped by itself"
+
 // adaptiveDelay is the adaptive propagation delay's configuration: the
 // wait ends once min has passed and no request has arrived for quiet, or at
 // max.
