@@ -68,9 +68,10 @@ func (d adaptiveDelay) sampleEvery() time.Duration { return max(d.quiet/4, time.
 func (r *Registry) propagate(ctx context.Context) string {
 	log := r.opts.Logger
 	start := time.Now()
-	cutShort := func() {
-		log.Warn("probekit: propagation delay cut short, closing listeners", "after", since(start), "delay", r.opts.PropagationDelay,
-			"cause", redactError(context.Cause(ctx)), "in_flight", r.inFlight.Count())
+	cutShort := func(adaptive ...any) {
+		args := append([]any{"after", since(start), "delay", r.opts.PropagationDelay,
+			"cause", redactError(context.Cause(ctx)), "in_flight", r.inFlight.Count()}, adaptive...)
+		log.Warn("probekit: propagation delay cut short, closing listeners", args...)
 	}
 	if r.opts.QuietPeriod == 0 {
 		delay := time.NewTimer(r.opts.PropagationDelay)
@@ -97,7 +98,9 @@ func (r *Registry) propagate(ctx context.Context) string {
 		case <-maxT.C:
 		case <-tick.C:
 		case <-ctx.Done():
-			cutShort()
+			// The minimum alone ("delay") does not say how long the wait
+			// could have lasted: the bounds and the arrivals seen do.
+			cutShort("quiet_period", d.quiet, "delay_max", d.max, "arrived", r.inFlight.arrivals()-first)
 			return "cut short after " + since(start).String()
 		}
 		elapsed := time.Since(start)

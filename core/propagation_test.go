@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -348,5 +349,73 @@ func TestInFlightArrivals(t *testing.T) {
 	wg.Wait()
 	if h.Count() != 0 || h.arrivals() != n {
 		t.Fatalf("count %d, arrivals %d; want 0, %d", h.Count(), h.arrivals(), n)
+	}
+}
+
+// The log line of the propagation step, byte for byte (but the time and
+// how long it took): the fixed delay's lines are what they were before the
+// adaptive delay, whose cut-short line names its quiet period and maximum,
+// since its configured minimum alone says nothing of how long it could
+// have waited.
+func TestPropagationLogLine(t *testing.T) {
+	t.Parallel()
+	h := time.Hour
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name   string
+		opts   Options
+		ctx    context.Context
+		line   string // the log line, with after=<elapsed> masked
+		reason string // the propagation Transition's Reason
+	}{
+		{"fixed, over", Options{PropagationDelay: time.Millisecond}, context.Background(),
+			`level=INFO msg="probekit: propagation delay over, closing listeners" delay=1ms in_flight=0`, ""},
+		{"fixed, cut short", Options{PropagationDelay: h}, canceled,
+			`level=WARN msg="probekit: propagation delay cut short, closing listeners" after=X delay=1h0m0s cause="context canceled" in_flight=0`, ""},
+		{"adaptive, cut short", Options{PropagationDelay: time.Millisecond, QuietPeriod: h, PropagationDelayMax: 2 * h}, canceled,
+			`level=WARN msg="probekit: propagation delay cut short, closing listeners" after=X delay=1ms cause="context canceled" in_flight=0 quiet_period=1h0m0s delay_max=2h0m0s arrived=0`,
+			"cut short after X"},
+	}
+	mask := regexp.MustCompile(`after [0-9.]+[a-zµ]+|after=[0-9.]+[a-zµ]+`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs safeBuffer
+			rec := &recorder{}
+			opts := tt.opts
+			opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			}}))
+			opts.Observers = []Observer{rec}
+			r := newTestRegistry(t, opts)
+			_ = r.Shutdown(tt.ctx, nil)
+			var line string
+			for l := range strings.Lines(logs.String()) {
+				if strings.Contains(l, "propagation delay") {
+					line = strings.TrimSuffix(l, "\n")
+				}
+			}
+			if got := mask.ReplaceAllStringFunc(line, func(s string) string {
+				if strings.HasPrefix(s, "after=") {
+					return "after=X"
+				}
+				return "after X"
+			}); got != tt.line {
+				t.Errorf("log line\n got %s\nwant %s", got, tt.line)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			for _, tr := range rec.transitions {
+				if tr.Component == "shutdown" && tr.Name == "propagation" {
+					if got := mask.ReplaceAllString(tr.Reason, "after X"); got != tt.reason {
+						t.Errorf("propagation Reason = %q; want %q", got, tt.reason)
+					}
+				}
+			}
+		})
 	}
 }
