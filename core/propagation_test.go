@@ -419,3 +419,28 @@ func TestPropagationLogLine(t *testing.T) {
 		})
 	}
 }
+
+// The packing at the edges of both halves: every arrivals count (0, the
+// middle, 2^32-1, which the next Enter wraps to 0) beside every in-flight
+// count InFlight supports (-2^31, a Leave-without-Enter bug's floor, to
+// 2^31-1), unpacked exactly, and Enter and Leave moving each half alone.
+func TestInFlightPackingEdges(t *testing.T) {
+	t.Parallel()
+	for _, a := range []uint32{0, 1, 1 << 31, 1<<32 - 2, 1<<32 - 1} {
+		for _, c := range []int64{-1 << 31, -1<<31 + 1, -1, 0, 1, 1<<31 - 2} {
+			var f InFlight
+			f.n.Store(int64(a)<<32 + c)
+			if f.Count() != c || f.arrivals() != a {
+				t.Fatalf("packed (%d, %d): count %d, arrivals %d", a, c, f.Count(), f.arrivals())
+			}
+			f.Enter() // up to 2^31-1, the ceiling
+			if f.Count() != c+1 || f.arrivals() != a+1 {
+				t.Fatalf("(%d, %d) + Enter: count %d, arrivals %d; want %d, %d", a, c, f.Count(), f.arrivals(), c+1, a+1)
+			}
+			f.Leave()
+			if f.Count() != c || f.arrivals() != a+1 {
+				t.Fatalf("(%d, %d) + Enter + Leave: count %d, arrivals %d; want %d, %d", a, c, f.Count(), f.arrivals(), c, a+1)
+			}
+		}
+	}
+}
