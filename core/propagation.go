@@ -14,8 +14,10 @@ const (
 	// BoundMinimum: no request had arrived for Options.QuietPeriod when
 	// Options.PropagationDelay was reached.
 	BoundMinimum = "minimum"
-	// BoundQuiet: requests kept arriving past Options.PropagationDelay,
-	// then none came for Options.QuietPeriod.
+	// BoundQuiet: no request came for Options.QuietPeriod, which ended
+	// after Options.PropagationDelay: requests kept arriving past it, or
+	// (with no traffic at all) QuietPeriod is longer than
+	// PropagationDelay, and counts from the start of the wait.
 	BoundQuiet = "quiet"
 	// BoundMaximum: requests were still arriving at
 	// Options.PropagationDelayMax.

@@ -252,6 +252,15 @@ func TestAdaptiveDelayEnd(t *testing.T) {
 		{30 * time.Second, 29900 * ms, BoundMaximum, "maximum 30s reached with requests still arriving"},
 		{30 * time.Second, 29500 * ms, BoundQuiet, "quiet for 500ms after 30s"}, // quiet wins a tie
 	}
+	// A quiet period longer than the minimum, no traffic at all: the wait
+	// lasts the quiet period from its start, and the quiet bound ends it.
+	long := adaptiveDelay{min: 100 * ms, quiet: 300 * ms, max: 30 * time.Second}
+	if bound, reason := long.end(299*ms, 0); bound != "" {
+		t.Errorf("long quiet, no traffic, 299ms: %q, %q; want to keep waiting", bound, reason)
+	}
+	if bound, reason := long.end(300*ms, 0); bound != BoundQuiet || reason != "quiet for 300ms after 300ms" {
+		t.Errorf("long quiet, no traffic, 300ms: %q, %q; want %q", bound, reason, BoundQuiet)
+	}
 	for _, tt := range tests {
 		bound, reason := d.end(tt.elapsed, tt.lastArrival)
 		if bound != tt.bound || reason != tt.reason {
