@@ -453,3 +453,62 @@ func TestInFlightPackingEdges(t *testing.T) {
 		}
 	}
 }
+
+// A server that dies by itself during the adaptive wait: its requests stop
+// arriving with it, so the wait ends quiet (not at the maximum, an hour
+// away), and Run returns the server's error after the whole sequence.
+func TestAdaptiveDelayServerDiesDuringTheWait(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	die := make(chan struct{})
+	r := newTestRegistry(t, Options{
+		PropagationDelay: time.Millisecond, QuietPeriod: 20 * time.Millisecond, PropagationDelayMax: time.Hour,
+		DrainTimeout: time.Minute, Observers: []Observer{rec, onDraining(func() { close(die) })}, // the server dies once the wait has begun
+	})
+	r.MarkStarted()
+	died := errors.New("accept: too many open files")
+	arriving := make(chan struct{})
+	go func() { // the server's requests, until it dies
+		defer close(arriving)
+		for {
+			select {
+			case <-die:
+				return
+			default:
+			}
+			r.InFlight().Enter()
+			r.InFlight().Leave()
+			time.Sleep(time.Millisecond) // pacing, as in TestPropagationDelayMaximum
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	cancel()
+	err := r.Run(ctx, func() error { <-die; <-arriving; return died }, func(context.Context) error { close(stopped); return nil })
+	if !errors.Is(err, died) {
+		t.Fatalf("Run = %v; want the server's error", err)
+	}
+	<-stopped
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var reason string
+	for _, tr := range rec.transitions {
+		if tr.Component == "shutdown" && tr.Name == "propagation" {
+			reason = tr.Reason
+		}
+	}
+	if !strings.HasPrefix(reason, BoundQuiet+": ") && !strings.HasPrefix(reason, BoundMinimum+": ") {
+		t.Errorf("propagation Reason = %q; want the wait ended quiet", reason)
+	}
+}
+
+// onDraining is an observer that calls f when the registry starts draining.
+type onDraining func()
+
+func (onDraining) ObserveResult(Result) {}
+
+func (f onDraining) ObserveTransition(tr Transition) {
+	if tr.Component == "lifecycle" && tr.To == StateDraining.String() {
+		f()
+	}
+}
