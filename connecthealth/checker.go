@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
@@ -45,6 +46,7 @@ type watch struct {
 	onChange func()
 	cancel   context.CancelFunc // nil for a stream not served by Checker.Handler
 	closing  bool               // guarded by Checker.mu: end after the next status
+	stopped  atomic.Bool        // its stop was called: no more onChange
 }
 
 // watchKey marks the context of a Watch request served by Checker.Handler.
@@ -153,7 +155,8 @@ func (c *Checker) watchStatus(wr *watchRequest, service string) grpchealth.Statu
 }
 
 // Watch registers onChange, which c calls each time a check or the
-// lifecycle changes; connect's handler then asks Check for the status and
+// lifecycle changes (outside [Checker.Handler], on a goroutine of its own
+// each time, so that one that blocks holds nothing up); connect's handler then asks Check for the status and
 // sends it if it differs from the last one sent. It returns the function
 // that unregisters onChange, and never an error: an unknown service is
 // SERVICE_UNKNOWN and the stream stays open, since the service may appear
@@ -179,6 +182,7 @@ func (c *Checker) Watch(ctx context.Context, req *grpchealth.CheckRequest, onCha
 	c.watches[w] = struct{}{}
 	c.mu.Unlock()
 	return func() {
+		w.stopped.Store(true)
 		c.mu.Lock()
 		delete(c.watches, w)
 		c.mu.Unlock()
@@ -189,7 +193,7 @@ func (c *Checker) Watch(ctx context.Context, req *grpchealth.CheckRequest, onCha
 // onChange only pokes its stream, and a caller's own may call back into c.
 func (c *Checker) changed() {
 	for _, w := range c.snapshot(false) {
-		safeCall(w.onChange)
+		w.poke()
 	}
 }
 
@@ -197,8 +201,27 @@ func (c *Checker) changed() {
 // Check once more, sends the status if it changed, and ends.
 func (c *Checker) endWatches() {
 	for _, w := range c.snapshot(true) {
-		safeCall(w.onChange)
+		w.poke()
 	}
+}
+
+// poke calls w's onChange. Through Checker.Handler it is connect's own,
+// which only signals its stream: called in place. Any other (a Watch
+// called directly) is untrusted code that may block or call
+// runtime.Goexit: it runs on a goroutine of its own, which ends when it
+// returns, so that neither Close nor the registry's delivery of events
+// waits for it, and its calls may overlap (each only says "something
+// changed").
+func (w *watch) poke() {
+	if w.cancel != nil {
+		safeCall(w.onChange)
+		return
+	}
+	go func() {
+		if !w.stopped.Load() { // not started after its stop returned
+			safeCall(w.onChange)
+		}
+	}()
 }
 
 func (c *Checker) snapshot(closing bool) []*watch {

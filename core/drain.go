@@ -17,6 +17,12 @@ import (
 // The same word also counts arrivals (every Enter), which the adaptive
 // propagation delay (Options.QuietPeriod) samples to see whether requests
 // still arrive: it costs Enter nothing more.
+//
+// The count has 32 bits: it is exact from -2^31 to 2^31-1 requests in
+// flight (far above what memory allows: 2^31 handlers need terabytes of
+// stacks). Past that it wraps and Wait sees no request in flight, which a
+// program could reach only by calling Enter 2^31 times more than Leave
+// (or Leave more than Enter): balance every Enter with one Leave.
 type InFlight struct {
 	// n packs two counters into one word, so that Enter stays one atomic
 	// add: the low 32 bits are the requests in flight, as a signed int32

@@ -37,7 +37,8 @@ type Transition struct {
 	// The shutdown sequence reports each step's end (Name "propagation",
 	// "drain" or "hooks", From "running", To "done"; an adaptive
 	// propagation delay's Reason names the bound that ended it, see
-	// [BoundMinimum]) and a drain that abandoned requests (Name "drain", To
+	// [BoundMinimum]; a server that stopped by itself ends the step at once,
+	// see [ReasonStoppedByItself]) and a drain that abandoned requests (Name "drain", To
 	// "abandoned", Err a *DrainTimeoutError); the slog observer leaves these
 	// out, as the sequence logs its steps itself.
 	Component string

@@ -14,13 +14,21 @@ const (
 	// BoundMinimum: no request had arrived for Options.QuietPeriod when
 	// Options.PropagationDelay was reached.
 	BoundMinimum = "minimum"
-	// BoundQuiet: requests kept arriving past Options.PropagationDelay,
-	// then none came for Options.QuietPeriod.
+	// BoundQuiet: no request came for Options.QuietPeriod, which ended
+	// after Options.PropagationDelay: requests kept arriving past it, or
+	// (with no traffic at all) QuietPeriod is longer than
+	// PropagationDelay, and counts from the start of the wait.
 	BoundQuiet = "quiet"
 	// BoundMaximum: requests were still arriving at
 	// Options.PropagationDelayMax.
 	BoundMaximum = "maximum"
 )
+
+// ReasonStoppedByItself is the Reason of the "propagation" step's
+// Transition when the server stopped by itself (see [Registry.Run]): there
+// was no propagation delay, the listener being gone already, and the step
+// ends at once.
+const ReasonStoppedByItself = "none: the server stopped by itself"
 
 // adaptiveDelay is the adaptive propagation delay's configuration: the
 // wait ends once min has passed and no request has arrived for quiet, or at
@@ -62,9 +70,10 @@ func (d adaptiveDelay) sampleEvery() time.Duration { return max(d.quiet/4, time.
 func (r *Registry) propagate(ctx context.Context) string {
 	log := r.opts.Logger
 	start := time.Now()
-	cutShort := func() {
-		log.Warn("probekit: propagation delay cut short, closing listeners", "after", since(start), "delay", r.opts.PropagationDelay,
-			"cause", redactError(context.Cause(ctx)), "in_flight", r.inFlight.Count())
+	cutShort := func(adaptive ...any) {
+		args := append([]any{"after", since(start), "delay", r.opts.PropagationDelay,
+			"cause", redactError(context.Cause(ctx)), "in_flight", r.inFlight.Count()}, adaptive...)
+		log.Warn("probekit: propagation delay cut short, closing listeners", args...)
 	}
 	if r.opts.QuietPeriod == 0 {
 		delay := time.NewTimer(r.opts.PropagationDelay)
@@ -91,7 +100,9 @@ func (r *Registry) propagate(ctx context.Context) string {
 		case <-maxT.C:
 		case <-tick.C:
 		case <-ctx.Done():
-			cutShort()
+			// The minimum alone ("delay") does not say how long the wait
+			// could have lasted: the bounds and the arrivals seen do.
+			cutShort("quiet_period", d.quiet, "delay_max", d.max, "arrived", r.inFlight.arrivals()-first)
 			return "cut short after " + since(start).String()
 		}
 		elapsed := time.Since(start)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -251,6 +252,15 @@ func TestAdaptiveDelayEnd(t *testing.T) {
 		{30 * time.Second, 29900 * ms, BoundMaximum, "maximum 30s reached with requests still arriving"},
 		{30 * time.Second, 29500 * ms, BoundQuiet, "quiet for 500ms after 30s"}, // quiet wins a tie
 	}
+	// A quiet period longer than the minimum, no traffic at all: the wait
+	// lasts the quiet period from its start, and the quiet bound ends it.
+	long := adaptiveDelay{min: 100 * ms, quiet: 300 * ms, max: 30 * time.Second}
+	if bound, reason := long.end(299*ms, 0); bound != "" {
+		t.Errorf("long quiet, no traffic, 299ms: %q, %q; want to keep waiting", bound, reason)
+	}
+	if bound, reason := long.end(300*ms, 0); bound != BoundQuiet || reason != "quiet for 300ms after 300ms" {
+		t.Errorf("long quiet, no traffic, 300ms: %q, %q; want %q", bound, reason, BoundQuiet)
+	}
 	for _, tt := range tests {
 		bound, reason := d.end(tt.elapsed, tt.lastArrival)
 		if bound != tt.bound || reason != tt.reason {
@@ -348,5 +358,157 @@ func TestInFlightArrivals(t *testing.T) {
 	wg.Wait()
 	if h.Count() != 0 || h.arrivals() != n {
 		t.Fatalf("count %d, arrivals %d; want 0, %d", h.Count(), h.arrivals(), n)
+	}
+}
+
+// The log line of the propagation step, byte for byte (but the time and
+// how long it took): the fixed delay's lines are what they were before the
+// adaptive delay, whose cut-short line names its quiet period and maximum,
+// since its configured minimum alone says nothing of how long it could
+// have waited.
+func TestPropagationLogLine(t *testing.T) {
+	t.Parallel()
+	h := time.Hour
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name   string
+		opts   Options
+		ctx    context.Context
+		line   string // the log line, with after=<elapsed> masked
+		reason string // the propagation Transition's Reason
+	}{
+		{"fixed, over", Options{PropagationDelay: time.Millisecond}, context.Background(),
+			`level=INFO msg="probekit: propagation delay over, closing listeners" delay=1ms in_flight=0`, ""},
+		{"fixed, cut short", Options{PropagationDelay: h}, canceled,
+			`level=WARN msg="probekit: propagation delay cut short, closing listeners" after=X delay=1h0m0s cause="context canceled" in_flight=0`, ""},
+		{"adaptive, cut short", Options{PropagationDelay: time.Millisecond, QuietPeriod: h, PropagationDelayMax: 2 * h}, canceled,
+			`level=WARN msg="probekit: propagation delay cut short, closing listeners" after=X delay=1ms cause="context canceled" in_flight=0 quiet_period=1h0m0s delay_max=2h0m0s arrived=0`,
+			"cut short after X"},
+	}
+	mask := regexp.MustCompile(`after [0-9.]+[a-zµ]+|after=[0-9.]+[a-zµ]+`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs safeBuffer
+			rec := &recorder{}
+			opts := tt.opts
+			opts.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+				if a.Key == slog.TimeKey {
+					return slog.Attr{}
+				}
+				return a
+			}}))
+			opts.Observers = []Observer{rec}
+			r := newTestRegistry(t, opts)
+			_ = r.Shutdown(tt.ctx, nil)
+			var line string
+			for l := range strings.Lines(logs.String()) {
+				if strings.Contains(l, "propagation delay") {
+					line = strings.TrimSuffix(l, "\n")
+				}
+			}
+			if got := mask.ReplaceAllStringFunc(line, func(s string) string {
+				if strings.HasPrefix(s, "after=") {
+					return "after=X"
+				}
+				return "after X"
+			}); got != tt.line {
+				t.Errorf("log line\n got %s\nwant %s", got, tt.line)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			for _, tr := range rec.transitions {
+				if tr.Component == "shutdown" && tr.Name == "propagation" {
+					if got := mask.ReplaceAllString(tr.Reason, "after X"); got != tt.reason {
+						t.Errorf("propagation Reason = %q; want %q", got, tt.reason)
+					}
+				}
+			}
+		})
+	}
+}
+
+// The packing at the edges of both halves: every arrivals count (0, the
+// middle, 2^32-1, which the next Enter wraps to 0) beside every in-flight
+// count InFlight supports (-2^31, a Leave-without-Enter bug's floor, to
+// 2^31-1), unpacked exactly, and Enter and Leave moving each half alone.
+func TestInFlightPackingEdges(t *testing.T) {
+	t.Parallel()
+	for _, a := range []uint32{0, 1, 1 << 31, 1<<32 - 2, 1<<32 - 1} {
+		for _, c := range []int64{-1 << 31, -1<<31 + 1, -1, 0, 1, 1<<31 - 2} {
+			var f InFlight
+			f.n.Store(int64(a)<<32 + c)
+			if f.Count() != c || f.arrivals() != a {
+				t.Fatalf("packed (%d, %d): count %d, arrivals %d", a, c, f.Count(), f.arrivals())
+			}
+			f.Enter() // up to 2^31-1, the ceiling
+			if f.Count() != c+1 || f.arrivals() != a+1 {
+				t.Fatalf("(%d, %d) + Enter: count %d, arrivals %d; want %d, %d", a, c, f.Count(), f.arrivals(), c+1, a+1)
+			}
+			f.Leave()
+			if f.Count() != c || f.arrivals() != a+1 {
+				t.Fatalf("(%d, %d) + Enter + Leave: count %d, arrivals %d; want %d, %d", a, c, f.Count(), f.arrivals(), c, a+1)
+			}
+		}
+	}
+}
+
+// A server that dies by itself during the adaptive wait: its requests stop
+// arriving with it, so the wait ends quiet (not at the maximum, an hour
+// away), and Run returns the server's error after the whole sequence.
+func TestAdaptiveDelayServerDiesDuringTheWait(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	die := make(chan struct{})
+	r := newTestRegistry(t, Options{
+		PropagationDelay: time.Millisecond, QuietPeriod: 20 * time.Millisecond, PropagationDelayMax: time.Hour,
+		DrainTimeout: time.Minute, Observers: []Observer{rec, onDraining(func() { close(die) })}, // the server dies once the wait has begun
+	})
+	r.MarkStarted()
+	died := errors.New("accept: too many open files")
+	arriving := make(chan struct{})
+	go func() { // the server's requests, until it dies
+		defer close(arriving)
+		for {
+			select {
+			case <-die:
+				return
+			default:
+			}
+			r.InFlight().Enter()
+			r.InFlight().Leave()
+			time.Sleep(time.Millisecond) // pacing, as in TestPropagationDelayMaximum
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	cancel()
+	err := r.Run(ctx, func() error { <-die; <-arriving; return died }, func(context.Context) error { close(stopped); return nil })
+	if !errors.Is(err, died) {
+		t.Fatalf("Run = %v; want the server's error", err)
+	}
+	<-stopped
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var reason string
+	for _, tr := range rec.transitions {
+		if tr.Component == "shutdown" && tr.Name == "propagation" {
+			reason = tr.Reason
+		}
+	}
+	if !strings.HasPrefix(reason, BoundQuiet+": ") && !strings.HasPrefix(reason, BoundMinimum+": ") {
+		t.Errorf("propagation Reason = %q; want the wait ended quiet", reason)
+	}
+}
+
+// onDraining is an observer that calls f when the registry starts draining.
+type onDraining func()
+
+func (onDraining) ObserveResult(Result) {}
+
+func (f onDraining) ObserveTransition(tr Transition) {
+	if tr.Component == "lifecycle" && tr.To == StateDraining.String() {
+		f()
 	}
 }

@@ -207,6 +207,11 @@ func (r *Registry) served(ctx context.Context, serveErr error, stop func(context
 		}
 	}
 	close(r.closing)
+	// No propagation delay: the listener is gone already. The step still
+	// ends, at once, so that what ends with it (connecthealth's Watch
+	// streams, which http.Server.Shutdown would otherwise wait for until
+	// the drain timeout) ends on this path too.
+	r.phaseEnded("propagation", ReasonStoppedByItself)
 	ctx, release := r.sequenceContext(ctx)
 	defer release()
 	errs := []error{err}

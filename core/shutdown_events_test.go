@@ -72,3 +72,34 @@ func TestShutdownEvents(t *testing.T) {
 		})
 	}
 }
+
+// A server that stops by itself has no propagation delay, but the step
+// still ends, at once and saying why, before the drain: observers that act
+// when the listeners close (connecthealth ends its Watch streams there, or
+// the graceful stop waits for them) act on this path too.
+func TestShutdownEventsServerStoppedByItself(t *testing.T) {
+	t.Parallel()
+	rec := &recorder{}
+	r := newTestRegistry(t, Options{Observers: []Observer{rec}, PropagationDelay: time.Hour, DrainTimeout: time.Minute})
+	r.MarkStarted()
+	failed := errors.New("accept failed")
+	err := r.Run(context.Background(), func() error { return failed }, func(context.Context) error { return nil })
+	if !errors.Is(err, failed) {
+		t.Fatalf("Run = %v; want serve's error", err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var steps []string
+	for _, tr := range rec.transitions {
+		if tr.Component != "shutdown" {
+			continue
+		}
+		steps = append(steps, tr.Name+":"+tr.To)
+		if tr.Name == "propagation" && tr.Reason != ReasonStoppedByItself {
+			t.Errorf("propagation Reason = %q; want %q", tr.Reason, ReasonStoppedByItself)
+		}
+	}
+	if want := "propagation:done drain:done hooks:done"; strings.Join(steps, " ") != want {
+		t.Errorf("shutdown transitions = %v; want %s", steps, want)
+	}
+}

@@ -74,6 +74,21 @@ func TestRunSecondSignal(t *testing.T) {
 			logs: []string{"second signal, cutting the shutdown short", "propagation delay cut short", "after=", "cause=\"shutdown forced by a second signal (terminated "},
 			not:  []string{"delay over", "after=1h"},
 		},
+		{
+			// The adaptive wait, whose quiet period of an hour only the
+			// second signal ends, is cut short the same way.
+			name:  "second signal during the adaptive wait",
+			delay: -time.Hour, // adaptive: see TestSignalChild
+			send: func(t *testing.T, pid int, out *childOutput) {
+				kill(t, pid, syscall.SIGTERM)
+				out.await(t, "signal received, shutting down")
+				time.Sleep(DuplicateSignalWindow + 50*time.Millisecond) // as above
+				kill(t, pid, syscall.SIGTERM)
+			},
+			exit: "run: forced=true",
+			logs: []string{"second signal, cutting the shutdown short", "propagation delay cut short", "cause=\"shutdown forced by a second signal (terminated "},
+			not:  []string{"delay over", "bound="},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +131,11 @@ func TestSignalChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stdout, nil))
-	r := newTestRegistry(t, Options{PropagationDelay: delay, DrainTimeout: time.Hour, Logger: logger})
+	opts := Options{PropagationDelay: delay, DrainTimeout: time.Hour, Logger: logger}
+	if delay < 0 { // adaptive, quiet for -delay: the wait lasts that long without traffic
+		opts.PropagationDelay, opts.QuietPeriod, opts.PropagationDelayMax = time.Millisecond, -delay, -2*delay
+	}
+	r := newTestRegistry(t, opts)
 	stopped := make(chan struct{})
 	serving := make(chan struct{})
 	go func() { <-serving; fmt.Println("serving") }()

@@ -47,9 +47,12 @@ func Run(ctx context.Context, app *fiber.App, addr string, h *core.Registry) err
 //
 // fasthttp takes a listener that fails (closed by someone else, say) for a
 // normal stop and returns nil; Serve returns an error wrapping net.ErrClosed
-// instead when serving ends before the shutdown sequence stopped it, as it
+// instead when serving ends before the shutdown sequence began, as it
 // also does when app.Shutdown is called directly instead of ctx being
-// cancelled.
+// cancelled. One app may be served on several listeners (IPv4 and IPv6,
+// say) by one Serve each on the same registry: they share fasthttp's
+// server, which the first graceful stop stops for all of them, and each
+// returns nil.
 //
 // One fasthttp goroutine, the worker pool's cleaner, outlives Serve by up to
 // app.Server().MaxIdleWorkerDuration (10s by default) before it notices the
@@ -62,7 +65,10 @@ func Serve(ctx context.Context, app *fiber.App, ln net.Listener, h *core.Registr
 	var stopping atomic.Bool
 	serve := func() error {
 		err := app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true})
-		if err == nil && !stopping.Load() {
+		// Once h is draining, the shutdown under way stops the server: by
+		// this Serve's stop, or, for an app served on several listeners
+		// (one fasthttp server), by another Serve's, which may come first.
+		if err == nil && !stopping.Load() && !h.Draining() {
 			return fmt.Errorf("fiber3health: serving ended before shutdown: %w", net.ErrClosed)
 		}
 		return err
