@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -70,7 +71,7 @@ func goldenBodies(t *testing.T) string {
 			for round := range 2 { // the second after the startup gate passed, with failures counted twice
 				for _, accept := range []string{"", "application/health+json"} {
 					for _, target := range targets {
-						req := httptest.NewRequest("GET", target, nil)
+						req := httptest.NewRequest(http.MethodGet, target, nil)
 						if accept != "" {
 							req.Header.Set("Accept", accept)
 						}

@@ -145,11 +145,12 @@ func TestSpillUnderOneProc(t *testing.T) {
 	bCalled := make(chan struct{})
 	var bOnce sync.Once
 	_ = r.Register(Check{Name: "a-burns", Timeout: 10 * time.Second, Check: func(context.Context) error {
-		for {
+		for burnt := 0; ; burnt++ { // never blocks: only preemption lets anything else run
 			select {
 			case <-bCalled:
 				return nil
 			default:
+				burnt *= 3
 			}
 		}
 	}})
