@@ -386,3 +386,45 @@ func TestUnclosedRegistryIsCollected(t *testing.T) {
 	}()
 	waitFor(t, func() bool { runtime.GC(); return wp.Value() == nil })
 }
+
+// funcObserver calls onResult with every result.
+type funcObserver struct{ onResult func(Result) }
+
+func (o funcObserver) ObserveResult(res Result) { o.onResult(res) }
+
+func (funcObserver) ObserveTransition(Transition) {}
+
+// TestObserverFaultsOnTheBatchWorker: observers are called on the worker
+// that made the call, before the next call of its batch. One that calls
+// runtime.Goexit ends that worker mid-batch, and one that evaluates the
+// registry waits there for a check queued behind it on the same worker:
+// neither keeps the probe's other checks from answering ok.
+func TestObserverFaultsOnTheBatchWorker(t *testing.T) {
+	t.Parallel()
+	var r *Registry
+	inner := make(chan Status, 10)
+	obs := funcObserver{onResult: func(res Result) {
+		switch res.Name {
+		case "a-goexit-observed":
+			runtime.Goexit()
+		case "b-evaluate-observed":
+			rep, _ := r.Evaluate(context.Background(), Liveness) // c-live is queued behind b
+			inner <- rep.Status
+		}
+	}}
+	r = newTestRegistry(t, Options{Observers: []Observer{obs}})
+	_ = r.Register(Check{Name: "a-goexit-observed", Timeout: time.Minute, Check: ok})
+	_ = r.Register(Check{Name: "b-evaluate-observed", Timeout: time.Minute, Check: ok})
+	_ = r.Register(Check{Name: "c-live", Kinds: Liveness | Readiness, Timeout: time.Minute, Check: ok})
+	_ = r.Register(Check{Name: "d", Timeout: time.Minute, Check: ok})
+	r.MarkStarted()
+	for i := range 3 {
+		rep, _ := r.Evaluate(context.Background(), Readiness)
+		if rep.Status != StatusOK {
+			t.Fatalf("probe %d: %v %q, want ok", i, rep.Status, rep.Message)
+		}
+		if s := <-inner; s != StatusOK {
+			t.Fatalf("probe %d: the observer's liveness evaluation: %v, want ok", i, s)
+		}
+	}
+}
