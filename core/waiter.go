@@ -38,7 +38,7 @@ func (w *waiter) put() {
 	case <-w.wake: // a wake-up that came while w was ending its wait
 	default:
 	}
-	w.timer.Stop()
+	w.stopTimer()
 	waiters.Put(w)
 }
 
@@ -63,6 +63,20 @@ func (w *waiter) sleep(d time.Duration, stop <-chan struct{}) (elapsed bool) {
 		elapsed = true
 	case <-stop:
 	}
-	w.timer.Stop()
+	w.stopTimer()
 	return elapsed
+}
+
+// stopTimer stops w's timer and drops a firing it left in its channel, so
+// that the next sleep (this evaluation's or the next user's of w) never
+// takes it for its own deadline. Stop alone guarantees that with the
+// synchronous timer channels of Go 1.23 and later, not under
+// GODEBUG=asynctimerchan=1, which a program's go.mod may set.
+func (w *waiter) stopTimer() {
+	if !w.timer.Stop() {
+		select {
+		case <-w.timer.C:
+		default:
+		}
+	}
 }
