@@ -24,10 +24,15 @@ type waiter struct {
 }
 
 var waiters = sync.Pool{New: func() any {
+	return &waiter{wake: make(chan struct{}, 1), timer: stoppedTimer()}
+}}
+
+// stoppedTimer returns a timer that is not running.
+func stoppedTimer() *time.Timer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &waiter{wake: make(chan struct{}, 1), timer: t}
-}}
+	return t
+}
 
 // getWaiter returns an unregistered waiter.
 func getWaiter() *waiter { return waiters.Get().(*waiter) }
@@ -38,7 +43,7 @@ func (w *waiter) put() {
 	case <-w.wake: // a wake-up that came while w was ending its wait
 	default:
 	}
-	w.stopTimer()
+	w.timer.Stop()
 	waiters.Put(w)
 }
 
@@ -63,20 +68,13 @@ func (w *waiter) sleep(d time.Duration, stop <-chan struct{}) (elapsed bool) {
 		elapsed = true
 	case <-stop:
 	}
-	w.stopTimer()
-	return elapsed
-}
-
-// stopTimer stops w's timer and drops a firing it left in its channel, so
-// that the next sleep (this evaluation's or the next user's of w) never
-// takes it for its own deadline. Stop alone guarantees that with the
-// synchronous timer channels of Go 1.23 and later, not under
-// GODEBUG=asynctimerchan=1, which a program's go.mod may set.
-func (w *waiter) stopTimer() {
-	if !w.timer.Stop() {
-		select {
-		case <-w.timer.C:
-		default:
-		}
+	if !w.timer.Stop() && !elapsed {
+		// The timer fired as the wait ended otherwise. With the
+		// synchronous timer channels of Go 1.23 and later nothing is left
+		// of it; under GODEBUG=asynctimerchan=1 (a program's go.mod may
+		// set it) its firing may still land in the channel, where the
+		// next sleep would take it for its own deadline: use a new timer.
+		w.timer = stoppedTimer()
 	}
+	return elapsed
 }
