@@ -14,6 +14,11 @@ import (
 // in the package documentation. It
 // records the root as a mount point (see [Registry.MountedAt]); for a
 // prefix, use HandlerAt.
+//
+// The body is written from a buffer that later probes reuse once ServeHTTP
+// has returned: a ResponseWriter (a middleware's) must copy what Write
+// gives it, as io.Writer requires, not keep the slice to write or log
+// later.
 func (r *Registry) Handler() http.Handler {
 	r.MountedAt("")
 	return handler{r}

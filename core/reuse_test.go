@@ -296,3 +296,20 @@ func TestHungCheckTimesOutOnFrozenClock(t *testing.T) {
 		t.Fatalf("fine: %v, want ok", c.Status)
 	}
 }
+
+// TestClockBeforeYearOne: a registry clock before the zero time (a fake
+// clock in a test) still calls a check without a ReuseWindow: the zero
+// reuseUntil of a check that never ran is no window.
+func TestClockBeforeYearOne(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{})
+	at := time.Date(-5, 6, 15, 12, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { return at }
+	var calls atomic.Int64
+	_ = r.Register(Check{Name: "db", Check: func(context.Context) error { calls.Add(1); return nil }})
+	r.MarkStarted()
+	rep, _ := r.Evaluate(context.Background(), Readiness)
+	if rep.Status != StatusOK || calls.Load() != 1 {
+		t.Fatalf("%v %q after %d calls, want ok after 1", rep.Status, rep.Checks[0].Message, calls.Load())
+	}
+}

@@ -92,7 +92,9 @@ func (s *checkState) begin(parent context.Context, background bool, w *waiter, n
 		res = r.result
 		s.mu.Unlock()
 		return nil, res, false
-	case r == nil && now.Before(s.reuseUntil):
+	case r == nil && s.check.ReuseWindow > 0 && now.Before(s.reuseUntil):
+		// (The zero reuseUntil of a check without a window is no window,
+		// even on a clock before year 1: a test's fake clock.)
 		res = s.result
 		s.mu.Unlock()
 		return nil, res, false

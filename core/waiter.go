@@ -24,10 +24,15 @@ type waiter struct {
 }
 
 var waiters = sync.Pool{New: func() any {
+	return &waiter{wake: make(chan struct{}, 1), timer: stoppedTimer()}
+}}
+
+// stoppedTimer returns a timer that is not running.
+func stoppedTimer() *time.Timer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &waiter{wake: make(chan struct{}, 1), timer: t}
-}}
+	return t
+}
 
 // getWaiter returns an unregistered waiter.
 func getWaiter() *waiter { return waiters.Get().(*waiter) }
@@ -63,6 +68,13 @@ func (w *waiter) sleep(d time.Duration, stop <-chan struct{}) (elapsed bool) {
 		elapsed = true
 	case <-stop:
 	}
-	w.timer.Stop()
+	if !w.timer.Stop() && !elapsed {
+		// The timer fired as the wait ended otherwise. With the
+		// synchronous timer channels of Go 1.23 and later nothing is left
+		// of it; under GODEBUG=asynctimerchan=1 (a program's go.mod may
+		// set it) its firing may still land in the channel, where the
+		// next sleep would take it for its own deadline: use a new timer.
+		w.timer = stoppedTimer()
+	}
 	return elapsed
 }

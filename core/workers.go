@@ -125,7 +125,11 @@ func (w *worker) loop(p *workerPool, rn *run) {
 				if p.unpark(w) {
 					return
 				}
-				rn = <-w.calls // taken by a dispatch just now: its call is on its way
+				// Taken by a dispatch just now: its call is on its way.
+				// The firing consumed the timer: arm it again, or the
+				// worker, parked after this call, would never exit idle.
+				idle.Reset(workerIdle)
+				rn = <-w.calls
 				if rn == nil {
 					return
 				}
