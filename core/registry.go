@@ -181,6 +181,7 @@ type Registry struct {
 	loops   sync.WaitGroup // background schedulers, one per background check
 	calls   callTracker    // check function calls
 	workers workerPool     // the goroutines that make synchronous and background calls
+	waiters waiterPool     // evaluations' wake-up channels and timers, reused
 
 	// gen changes whenever anything a report shows changes; pre-rendered
 	// responses are valid while their gen matches.

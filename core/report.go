@@ -205,7 +205,7 @@ func (r *Registry) startChecks(ctx context.Context, kind Kind, exclude []string,
 			continue
 		}
 		if p.w == nil {
-			p.w = getWaiter()
+			p.w = r.waiters.get()
 		}
 		rn, res, started := s.begin(ctx, false, p.w, now)
 		p.runs[i], p.results[i] = rn, res
@@ -268,7 +268,7 @@ func (p *pending) release() {
 				s.mu.Unlock()
 			}
 		}
-		p.w.put()
+		p.reg.waiters.put(p.w)
 	}
 	clear(p.states)
 	clear(p.runs)

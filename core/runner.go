@@ -356,8 +356,8 @@ func (s *checkState) evaluate(ctx context.Context) Result {
 	if s.check.Interval > 0 {
 		return s.last()
 	}
-	w := getWaiter()
-	defer w.put()
+	w := s.reg.waiters.get()
+	defer s.reg.waiters.put(w)
 	r, res, started := s.begin(ctx, false, w, s.reg.now())
 	if r == nil {
 		return res
@@ -470,8 +470,8 @@ func (s *checkState) schedule(ctx context.Context) {
 	}
 	tick := time.NewTicker(s.check.Interval)
 	defer tick.Stop()
-	w := getWaiter()
-	defer w.put()
+	w := s.reg.waiters.get()
+	defer s.reg.waiters.put(w)
 	for {
 		if r, _, started := s.begin(ctx, true, w, s.reg.now()); r != nil {
 			if started {

@@ -23,9 +23,13 @@ type waiter struct {
 	timer *time.Timer   // the evaluation's one deadline timer; stopped between uses
 }
 
-var waiters = sync.Pool{New: func() any {
-	return &waiter{wake: make(chan struct{}, 1), timer: stoppedTimer()}
-}}
+// waiterPool holds one registry's unregistered waiters. It is the
+// registry's own, not the process's: a waiter's channel and timer belong to
+// the testing/synctest bubble (if any) that made them, and a registry made
+// in a bubble must never wait on those of another registry's probes, made
+// outside it (the runtime aborts the program, or the bubble's clock never
+// advances). Its zero value is ready to use.
+type waiterPool struct{ pool sync.Pool }
 
 // stoppedTimer returns a timer that is not running.
 func stoppedTimer() *time.Timer {
@@ -34,17 +38,22 @@ func stoppedTimer() *time.Timer {
 	return t
 }
 
-// getWaiter returns an unregistered waiter.
-func getWaiter() *waiter { return waiters.Get().(*waiter) }
+// get returns an unregistered waiter.
+func (p *waiterPool) get() *waiter {
+	if w, ok := p.pool.Get().(*waiter); ok {
+		return w
+	}
+	return &waiter{wake: make(chan struct{}, 1), timer: stoppedTimer()}
+}
 
-// put returns w to the pool. w must be registered with no run (left is 0).
-func (w *waiter) put() {
+// put returns w to p. w must be registered with no run (left is 0).
+func (p *waiterPool) put(w *waiter) {
 	select {
 	case <-w.wake: // a wake-up that came while w was ending its wait
 	default:
 	}
 	w.timer.Stop()
-	waiters.Put(w)
+	p.pool.Put(w)
 }
 
 // notify counts one run out of w and wakes w if it was the last.
