@@ -51,6 +51,11 @@ var libs = []lib{
 	{name: "sundheit", cached: sundheitCached},
 }
 
+// stormLibs are libs and, for the probe storm only, probekit with
+// Check.ReuseWindow at alexliesenfeld's default cache time: a probe
+// arriving within 1 s of a call's end reuses its result.
+var stormLibs = append(libs[:len(libs):len(libs)], lib{name: "probekit-reuse1s", storm: probekitReuse})
+
 func instant(context.Context) error { return nil }
 
 // fiveInstant are the checks of the cached and synchronous workloads.
@@ -64,14 +69,18 @@ func fiveInstant() []check {
 
 var quiet = slog.New(slog.DiscardHandler)
 
-func probekitRegistry(tb testing.TB, cs []check, interval time.Duration) *core.Registry {
+// probekitRegistry registers cs with the policy of policy (its Interval,
+// ReuseWindow, ...).
+func probekitRegistry(tb testing.TB, cs []check, policy core.Check) *core.Registry {
 	tb.Helper()
 	h, err := core.New(core.Options{Logger: quiet})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for _, c := range cs {
-		if err := h.Register(core.Check{Name: c.name, Check: c.fn, Timeout: c.timeout, Interval: interval}); err != nil {
+		p := policy
+		p.Name, p.Check, p.Timeout = c.name, c.fn, c.timeout
+		if err := h.Register(p); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -80,11 +89,16 @@ func probekitRegistry(tb testing.TB, cs []check, interval time.Duration) *core.R
 }
 
 func probekitSync(tb testing.TB, cs []check) http.Handler {
-	return probekitRegistry(tb, cs, 0).Handler()
+	return probekitRegistry(tb, cs, core.Check{}).Handler()
+}
+
+// probekitReuse is probekitSync with Check.ReuseWindow 1s.
+func probekitReuse(tb testing.TB, cs []check) http.Handler {
+	return probekitRegistry(tb, cs, core.Check{ReuseWindow: time.Second}).Handler()
 }
 
 func probekitCached(tb testing.TB, cs []check) http.Handler {
-	h := probekitRegistry(tb, cs, time.Hour)
+	h := probekitRegistry(tb, cs, core.Check{Interval: time.Hour})
 	if err := h.Start(context.Background()); err != nil {
 		tb.Fatal(err)
 	}

@@ -44,7 +44,7 @@ const (
 // its default configuration for checks run by probes (alexliesenfeld: a
 // 1 s result cache). go-sundheit's probes never run checks.
 func BenchmarkStorm(b *testing.B) {
-	for _, l := range libs {
+	for _, l := range stormLibs {
 		build := l.storm
 		if build == nil {
 			build = l.sync
