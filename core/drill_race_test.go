@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"sync"
@@ -69,7 +70,7 @@ func TestDrillLivenessProbe(t *testing.T) {
 	h := r.Handler()
 	probe := func() int {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest("GET", "/livez", nil))
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/livez", nil))
 		return w.Code
 	}
 	drill := func(name string) {
