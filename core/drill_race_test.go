@@ -1,6 +1,8 @@
 package core
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -91,5 +93,49 @@ func TestDrillLivenessProbe(t *testing.T) {
 	}
 	if code := probe(); code != 200 {
 		t.Errorf("/livez after the drills = %d, want 200", code)
+	}
+}
+
+// A degraded drill on a check that really fails must not report it
+// degraded: a rehearsal never makes a check look healthier than it is, or
+// it would make a pod whose critical dependency is down ready, and keep on
+// the features that follow it. The report keeps the real failure (with
+// the drill beside it), and so do Stored, the probe and the features.
+func TestDrillNeverHidesARealFailure(t *testing.T) {
+	t.Parallel()
+	r := newTestRegistry(t, Options{})
+	fail := func(context.Context) error { return errors.New("connection refused") }
+	if err := r.Register(Check{Name: "db", Kinds: Readiness, Check: fail}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := r.Feature(FeatureOptions{Name: "recs", Checks: []string{"db"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, _ := r.Evaluate(context.Background(), Readiness); rep.Status != StatusUnavailable {
+		t.Fatalf("before the drill: %+v", rep)
+	}
+	if err := r.Drill("db", DrillOptions{Status: StatusDegraded, Duration: time.Hour, Actor: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _, _ = r.EndDrill("db", "alice") }()
+	rep, _ := r.Evaluate(context.Background(), Readiness)
+	if rep.Status != StatusUnavailable || rep.Checks[0].Status != StatusUnavailable {
+		t.Errorf("a degraded drill hides the real failure: report %v, check %v %q", rep.Status, rep.Checks[0].Status, rep.Checks[0].Message)
+	}
+	if d := rep.Checks[0].Drill; d == nil || d.RealStatus != StatusUnavailable {
+		t.Errorf("the report's drill = %+v", d)
+	}
+	if st, _ := r.Stored(Readiness, ""); st != StatusUnavailable {
+		t.Errorf("Stored(Readiness) = %v", st)
+	}
+	if st, _ := r.Stored(Readiness, "db"); st != StatusUnavailable {
+		t.Errorf("Stored(Readiness, db) = %v", st)
+	}
+	if p := r.Probe(context.Background(), ProbeRequest{Method: http.MethodGet, Kind: Readiness}); p.Code != http.StatusServiceUnavailable {
+		t.Errorf("probe = %d %s", p.Code, p.Body)
+	}
+	if f.Enabled() {
+		t.Error("the feature following the failing check turned on with a degraded drill")
 	}
 }
