@@ -138,4 +138,7 @@ func TestDrillNeverHidesARealFailure(t *testing.T) {
 	if f.Enabled() {
 		t.Error("the feature following the failing check turned on with a degraded drill")
 	}
+	if why := f.State().Why; why != `check "db" is unavailable` {
+		t.Errorf("the feature's why = %q: the failure is real, not the drill's", why)
+	}
 }
