@@ -134,7 +134,9 @@ type Check struct {
 	Owner string
 
 	// Runbook is the URL of what to do when the check fails. Optional; an
-	// absolute http or https URL without user info, at most 256 bytes.
+	// absolute http or https URL without user info, at most 256 bytes,
+	// whose query holds no parameter named for a secret (access_token,
+	// X-Amz-Signature, api_key, ...): reports are public.
 	// Shown where Owner is (in application/health+json as the check's
 	// "links" member, relation "help").
 	Runbook string

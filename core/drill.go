@@ -61,7 +61,8 @@ func (d *Drill) message() string {
 }
 
 // DrillOverride is set on a [Result] whose reported status a drill
-// overrides: Status and Message are then the drill's, and RealStatus and
+// overrides: Status and Message are then the drill's (unless the real ones
+// are worse: a drill never hides a real failure), and RealStatus and
 // RealMessage what the check itself says, so that nothing about the real
 // result is lost.
 type DrillOverride struct {
@@ -105,7 +106,9 @@ func (ds *drillSet) close(checks []*checkState) {
 }
 
 // Drill makes the check called name report opts.Status, with the message
-// "drill: <reason>", for opts.Duration, to rehearse an outage: alerts,
+// "drill: <reason>", for opts.Duration, or its real status and message
+// while they are worse (a drill never hides a real failure), to rehearse an
+// outage: alerts,
 // fallbacks and features that follow the check behave as in a real one.
 // The check keeps running and its real results are still recorded: they
 // reach observers (metrics, logs) as usual, and reports show them beside
@@ -279,23 +282,29 @@ func printable(s string) bool {
 	return true
 }
 
-// drilledStatus is the status a drill in effect on s reports.
-func (s *checkState) drilledStatus() (Status, bool) {
+// drilledStatus is the status s reports, real being its own: with a drill
+// in effect, the drill's status or real when that is worse (a rehearsal
+// never hides a real failure), and true.
+func (s *checkState) drilledStatus(real Status) (Status, bool) {
 	if d := s.drill.Load(); d != nil {
-		return d.Status, true
+		return max(d.Status, real), true
 	}
-	return 0, false
+	return real, false
 }
 
 // overlayDrill makes res, a result of s, report the drill in effect on s,
-// if any, keeping its real status and message in res.Drill.
+// if any, keeping its real status and message in res.Drill. A real status
+// worse than the drill's stays, with its message: a degraded drill must
+// not make a check that really fails look degraded (and its pod ready).
 func (s *checkState) overlayDrill(res *Result) {
 	d := s.drill.Load()
 	if d == nil {
 		return
 	}
 	res.Drill = &DrillOverride{Drill: d.Drill, RealStatus: res.Status, RealMessage: res.Message}
-	res.Status, res.Message = d.Status, d.message()
+	if d.Status > res.Status {
+		res.Status, res.Message = d.Status, d.message()
+	}
 }
 
 // overlayDrills applies the drills in effect to results: one atomic load

@@ -392,8 +392,8 @@ func (f *Feature) update(now time.Time) (Transition, bool) {
 		st := s.reportedStatus()
 		if st == StatusUnavailable || (st == StatusDegraded && f.offWhenDegraded) {
 			healthy, why = false, "check "+strconv.Quote(s.check.Name)+" is "+st.String()
-			if s.drill.Load() != nil {
-				why += " (drill)"
+			if s.drill.Load() != nil && Status(s.reported.Load()) < st {
+				why += " (drill)" // the drill's doing, not a real failure
 			}
 			break
 		}

@@ -20,10 +20,8 @@ func (s *checkState) follow(f *Feature) {
 // reportedStatus is the check's reported status, read without its lock:
 // a drill's while one is in effect (see Registry.Drill).
 func (s *checkState) reportedStatus() Status {
-	if st, ok := s.drilledStatus(); ok {
-		return st
-	}
-	return Status(s.reported.Load())
+	st, _ := s.drilledStatus(Status(s.reported.Load()))
+	return st
 }
 
 // statusChanged publishes the check's new reported status to the features

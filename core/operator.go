@@ -52,7 +52,32 @@ func (c Check) checkOperator() error {
 	case strings.ContainsAny(c.Runbook, " \"<>\\^`{|}"):
 		return fmt.Errorf("%w %q: Runbook holds a character a URL must escape", ErrInvalidCheck, c.Name)
 	}
+	// The runbook goes into public reports, logs and a metric label: a
+	// token in its query (a signed or shared link) would leak with it.
+	for _, kv := range strings.Split(u.RawQuery, "&") {
+		key, _, _ := strings.Cut(kv, "=")
+		if k, err := url.QueryUnescape(key); err == nil && secretQueryKey(k) {
+			return fmt.Errorf("%w %q: Runbook's query parameter %s looks like a secret: link to a page that needs none", ErrInvalidCheck, c.Name, strconv.Quote(k))
+		}
+	}
 	return nil
+}
+
+// secretQueryKey reports whether a URL query parameter called key carries
+// a secret by its name: access_token, X-Amz-Signature, api-key, sig.
+// Names that merely contain "key" (spaceKey) or "auth" (author) pass.
+func secretQueryKey(key string) bool {
+	k := strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(key))
+	for _, w := range []string{"token", "secret", "passw", "pwd", "signature", "credential", "apikey", "accesskey", "privatekey", "sessionid"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	switch k {
+	case "sig", "key", "auth", "authorization", "session", "code", "jwt":
+		return true
+	}
+	return false
 }
 
 // operatorInfo returns c's operator fields, nil when none is set.

@@ -28,6 +28,10 @@ func TestCheckOperatorValidation(t *testing.T) {
 		{"no host", Check{Runbook: "https:///db"}, "Runbook has no host"},
 		{"user info", Check{Runbook: "https://bob:hunter2@wiki.example/db"}, "Runbook must not hold user info"},
 		{"space", Check{Runbook: "https://wiki.example/a b"}, "must escape"},
+		{"token in the query", Check{Runbook: "https://wiki.example/db?access_token=hunter2"}, `Runbook's query parameter "access_token" looks like a secret`},
+		{"signed URL", Check{Runbook: "https://s3.example/rb.html?X-Amz-Signature=hunter2"}, `Runbook's query parameter "X-Amz-Signature" looks like a secret`},
+		{"api key", Check{Runbook: "https://wiki.example/db?api-key=hunter2"}, "looks like a secret"},
+		{"harmless query", Check{Runbook: "https://wiki.example/x?spaceKey=OPS&title=DB&author=bob#failover"}, ""},
 		{"not a URL", Check{Runbook: "https://wiki.example/%zz"}, "Runbook is not a URL"},
 	}
 	for _, tt := range tests {

@@ -325,11 +325,13 @@ func (r *Registry) started() bool {
 // aggregate computes the report's status and message from its results.
 func (r *Registry) aggregate(kind Kind, results []Result) Report {
 	rep := Report{Kind: kind, Status: StatusOK, Time: r.now(), Checks: results}
+	for i := range results {
+		assumeAlive(kind, &results[i])
+	}
 	r.overlayDrills(results)
 	var failed, degraded []string
 	for i := range results {
 		res := &results[i]
-		assumeAlive(kind, res)
 		switch {
 		case res.Status == StatusOK:
 		case res.Critical && res.Status == StatusUnavailable:
@@ -376,8 +378,8 @@ func (r *Registry) respond(ctx context.Context, kind Kind, exclude []string, f f
 func (r *Registry) respondCheck(ctx context.Context, s *checkState, kind Kind, f format, lend *lentBody) (code int, contentType string, body []byte) {
 	res := s.evaluate(ctx)
 	r.explainUnrun(s, &res)
-	s.overlayDrill(&res)
 	assumeAlive(kind, &res)
+	s.overlayDrill(&res)
 	checks := [1]Result{res}
 	rep := Report{Kind: kind, Status: res.Status, Message: res.Message, Time: r.now(), Checks: checks[:]}
 	return r.encode(&rep, f, nil, lend)

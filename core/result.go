@@ -73,7 +73,8 @@ type Result struct {
 	// Critical is false for checks registered with Optional.
 	Critical bool
 	// Drill is set in reports while a drill overrides the check (see
-	// [Registry.Drill]): Status and Message are then the drill's, and
+	// [Registry.Drill]): Status and Message are then the drill's (or the
+	// real ones when worse: a drill never hides a real failure), and
 	// Drill holds the check's real ones. Results passed to observers are
 	// the real ones, with Drill nil.
 	Drill *DrillOverride

@@ -26,8 +26,8 @@ func (r *Registry) Stored(kind Kind, check string) (Status, error) {
 			return StatusUnavailable, fmt.Errorf("core: stored %q: %w for %s", check, ErrUnknownCheck, kind)
 		}
 		res := s.last()
-		s.overlayDrill(&res)
 		assumeAlive(kind, &res)
+		s.overlayDrill(&res)
 		return res.Status, nil
 	}
 	state := r.State()
@@ -51,11 +51,8 @@ func (r *Registry) storedAggregate(kind Kind) Status {
 			continue
 		}
 		res := s.last()
-		if st, drilled := s.drilledStatus(); drilled {
-			res.Status = st // a drill counts even before the check's first run
-		} else {
-			assumeAlive(kind, &res)
-		}
+		assumeAlive(kind, &res)
+		res.Status, _ = s.drilledStatus(res.Status) // a drill counts even before the check's first run
 		switch {
 		case res.Status == StatusOK:
 		case res.Critical && res.Status == StatusUnavailable:

@@ -220,7 +220,7 @@ func (o *observer) observe(_ context.Context, m metric.Observer) error {
 		}
 		status := e.status
 		if drilling {
-			status = drill
+			status = max(status, drill) // a drill never hides a real failure
 		}
 		m.ObserveFloat64(in.up, up(status, e.optional), e.observe...)
 		m.ObserveInt64(in.failures, int64(e.failures), e.observe...)

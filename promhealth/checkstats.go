@@ -104,7 +104,9 @@ func (s *checkStats) collect(d *descs, bounds []float64, drill *core.Drill, ch c
 	h.count, h.sum = s.count, s.sum
 	if status := s.status; s.ran || drill != nil {
 		if drill != nil {
-			status = drill.Status // what the check reports, as alerts must see it
+			// What the check reports, as alerts must see it: the drill's
+			// status, or the real one when worse (a drill never hides it).
+			status = max(status, drill.Status)
 		}
 		up := 0.0
 		switch {

@@ -2,6 +2,7 @@ package promhealth
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,31 @@ func TestBoundedLabel(t *testing.T) {
 		if got := boundedLabel(tt.in); got != tt.want {
 			t.Errorf("boundedLabel(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// A degraded drill on a check that really fails leaves probekit_check_up
+// at 0, as core's reports do: a drill never hides a real failure, and the
+// page for it must not downgrade to a warning.
+func TestDegradedDrillKeepsRealFailure(t *testing.T) {
+	t.Parallel()
+	h := newRegistry(t, core.Options{})
+	fail := func(context.Context) error { return errors.New("connection refused") }
+	if err := h.Register(core.Check{Name: "db", Check: fail}); err != nil {
+		t.Fatal(err)
+	}
+	c := newCollector(t, h, Options{})
+	_, _ = h.Evaluate(context.Background(), core.Readiness)
+	if err := h.Drill("db", core.DrillOptions{Status: core.StatusDegraded, Duration: time.Hour, Actor: "alice"}); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _, _ = h.EndDrill("db", "alice") }()
+	const want = `
+# HELP probekit_check_up Status of a health check after its thresholds, one series per probe it belongs to (kind: liveness, readiness, startup): 1 ok, 0.5 degraded (or an optional check failed), 0 failed. Absent until the check has run.
+# TYPE probekit_check_up gauge
+probekit_check_up{check="db",kind="readiness"} 0
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "probekit_check_up"); err != nil {
+		t.Error(err)
 	}
 }
