@@ -136,8 +136,10 @@ $(GOLANGCI_LINT):
 # resolve through it, and the modules share one load of core). Its gofmt
 # sees the files of the packages it builds; the gofmt -l after it also sees
 # files no build on this platform includes (other GOOS, testdata).
+# Two clones linting at once (CI beside a developer) share golangci-lint's
+# cache; without --allow-parallel-runners the second one fails at once.
 lint: $(GOLANGCI_LINT) ## golangci-lint (.golangci.yml) + gofmt must be clean
-	"$(GOLANGCI_LINT)" run $(PKGS)
+	"$(GOLANGCI_LINT)" run --allow-parallel-runners $(PKGS)
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 fmt:
