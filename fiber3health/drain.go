@@ -108,6 +108,11 @@ func holdUntilReset(c fiber.Ctx, key any, in *core.InFlight) {
 	}
 }
 
+// streamRelease and streamHold are fiberhealth's, copied on purpose, as
+// header.go is: the two adapters build against different fasthttp versions
+// and share no package, and a module of its own for these few lines would
+// pin one fasthttp for both fibers. Change one, change the other.
+
 // streamRelease releases the count of one streamed request when fasthttp
 // closes it. A struct of one pointer, it is stored in an interface without
 // an allocation. fasthttp closes a user value once: its reset closes each
